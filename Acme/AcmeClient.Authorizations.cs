@@ -1,0 +1,50 @@
+using Concorde.Acme.Problems;
+using Concorde.Acme.Wire;
+
+namespace Concorde.Acme;
+
+/// <summary>Authorizations and challenges (RFC 8555 §7.5).</summary>
+public sealed partial class AcmeClient
+{
+    public Task<AcmeResource<Authorization>> GetAuthorizationAsync(AcmeAccountKey account, Uri authorizationUrl, CancellationToken ct) =>
+        PostForResourceAsync(authorizationUrl, account, PostAsGet, AcmeJsonContext.Default.Authorization, ct);
+
+    /// <summary>§7.5.2: gives up an authorization, e.g. after the domain changed hands.</summary>
+    public Task<AcmeResource<Authorization>> DeactivateAuthorizationAsync(AcmeAccountKey account, Uri authorizationUrl, CancellationToken ct) =>
+        PostForResourceAsync(authorizationUrl, account, Json(new StatusPayload("deactivated"), AcmeJsonContext.Default.StatusPayload),
+            AcmeJsonContext.Default.Authorization, ct);
+
+    public Task<AcmeResource<Challenge>> GetChallengeAsync(AcmeAccountKey account, Uri challengeUrl, CancellationToken ct) =>
+        PostForResourceAsync(challengeUrl, account, PostAsGet, AcmeJsonContext.Default.Challenge, ct);
+
+    /// <summary>§7.5.1: the client says it is ready by POSTing an empty JSON object to the challenge.</summary>
+    public Task<AcmeResource<Challenge>> RespondToChallengeAsync(AcmeAccountKey account, Uri challengeUrl, CancellationToken ct) =>
+        PostForResourceAsync(challengeUrl, account, "{}"u8.ToArray(), AcmeJsonContext.Default.Challenge, ct);
+
+    /// <summary>Polls the challenge until the server has decided. An invalid challenge raises the problem the
+    /// server recorded on it (§7.1.5 "error"), so the caller learns why validation failed.</summary>
+    public async Task<AcmeResource<Challenge>> WaitForChallengeAsync(AcmeAccountKey account, AcmeResource<Challenge> challenge, CancellationToken ct)
+    {
+        var result = await PollAsync(challenge, c => c.Status is AcmeStatus.Pending or AcmeStatus.Processing,
+            () => GetChallengeAsync(account, challenge.Location, ct), $"challenge {challenge.Location}", ct);
+        if (result.Value.Status != AcmeStatus.Valid)
+            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the challenge became {AcmeStatusConverter.Name(result.Value.Status)}" },
+                null, result.Location, null);
+        return result;
+    }
+
+    /// <summary>Polls the authorization until it is no longer pending. An invalid authorization raises the
+    /// error of its failed challenge.</summary>
+    public async Task<AcmeResource<Authorization>> WaitForAuthorizationAsync(AcmeAccountKey account, AcmeResource<Authorization> authorization, CancellationToken ct)
+    {
+        var result = await PollAsync(authorization, a => a.Status == AcmeStatus.Pending,
+            () => GetAuthorizationAsync(account, authorization.Location, ct), $"authorization of {authorization.Value.Identifier}", ct);
+        if (result.Value.Status != AcmeStatus.Valid)
+        {
+            var error = result.Value.Challenges.Select(c => c.Error).FirstOrDefault(e => e is not null)
+                        ?? new Problem { Detail = $"the authorization became {AcmeStatusConverter.Name(result.Value.Status)}" };
+            throw new AcmeProblemException(error with { Identifier = error.Identifier ?? result.Value.Identifier }, null, result.Location, null);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Buffers.Text;
+using Concorde.Acme.Crypto;
+using Concorde.Acme.Problems;
+using Concorde.Acme.Wire;
+
+namespace Concorde.Acme;
+
+/// <summary>Orders (RFC 8555 §7.4).</summary>
+public sealed partial class AcmeClient
+{
+    public async Task<AcmeResource<Order>> NewOrderAsync(AcmeAccountKey account, NewOrderPayload order, CancellationToken ct)
+    {
+        if (order.Identifiers.Count == 0) throw new ArgumentException("an order needs at least one identifier", nameof(order));
+        var newOrder = Require(Directory.NewOrder, "newOrder");
+        var response = await PostAsync(newOrder, account, Json(order, AcmeJsonContext.Default.NewOrderPayload), ct);
+        return RequireLocation(response, "newOrder").ToResource(AcmeJsonContext.Default.Order);
+    }
+
+    public Task<AcmeResource<Order>> GetOrderAsync(AcmeAccountKey account, Uri orderUrl, CancellationToken ct) =>
+        PostForResourceAsync(orderUrl, account, PostAsGet, AcmeJsonContext.Default.Order, ct);
+
+    /// <summary>Sends the CSR (§7.4). The certificate key must not be the account key: a CA must refuse it
+    /// (§11.1), and a shared key would let anyone holding the certificate key control the account.</summary>
+    public async Task<AcmeResource<Order>> FinalizeAsync(AcmeAccountKey account, AcmeResource<Order> order,
+        ECDsa certificateKey, CancellationToken ct)
+    {
+        if (Jwk.Thumbprint(certificateKey) == Jwk.Thumbprint(account.Key))
+            throw new ArgumentException("the certificate key must differ from the account key", nameof(certificateKey));
+        var finalize = order.Value.Finalize ?? throw new AcmeProtocolException($"order {order.Location} has no finalize URL");
+        var csr = CsrBuilder.Build(certificateKey, order.Value.Identifiers);
+        var response = await PostAsync(finalize, account,
+            Json(new FinalizePayload(Base64Url.EncodeToString(csr)), AcmeJsonContext.Default.FinalizePayload), ct);
+        // The finalize response is the order, but its Location header (if any) is not the order's URL.
+        var result = response.ToResource(AcmeJsonContext.Default.Order);
+        return result with { Location = order.Location };
+    }
+
+    /// <summary>Polls the order until it leaves pending/processing (or ready, when <paramref name="untilReady"/>
+    /// is false it waits past ready too). An invalid order raises its own error problem.</summary>
+    public async Task<AcmeResource<Order>> WaitForOrderAsync(AcmeAccountKey account, AcmeResource<Order> order, CancellationToken ct)
+    {
+        var result = await PollAsync(order, o => o.Status is AcmeStatus.Pending or AcmeStatus.Processing,
+            () => GetOrderAsync(account, order.Location, ct), $"order {order.Location}", ct);
+        if (result.Value.Status == AcmeStatus.Invalid)
+            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = "the order became invalid" }, null, result.Location, null);
+        return result;
+    }
+
+    /// <summary>Polls while <paramref name="pending"/> holds, waiting Retry-After when the server sends it,
+    /// else an interval that doubles from <see cref="AcmeClientOptions.PollInitialInterval"/>.</summary>
+    private async Task<AcmeResource<T>> PollAsync<T>(AcmeResource<T> current, Func<T, bool> pending,
+        Func<Task<AcmeResource<T>>> fetch, string what, CancellationToken ct)
+    {
+        var deadline = _time.GetUtcNow() + Options.PollTimeout;
+        var interval = Options.PollInitialInterval;
+        while (pending(current.Value))
+        {
+            var wait = current.RetryAfter ?? interval;
+            var now = _time.GetUtcNow();
+            if (now + wait > deadline)
+                throw new AcmeTimeoutException($"{what} is still not done after {Options.PollTimeout.TotalSeconds:0} s");
+            await Task.Delay(wait, _time, ct);
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, Options.PollMaxInterval.Ticks));
+            current = await fetch();
+        }
+        return current;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using Concorde.Acme.Crypto;
+using Concorde.Acme.Files;
+
+namespace Concorde.Acme.Keys;
+
+/// <summary>P-384 private keys on disk as PEM: PKCS#8 `PRIVATE KEY` written, SEC1 `EC PRIVATE KEY` also read.</summary>
+public static class KeyFile
+{
+    /// <summary>Larger than any PEM key; protects against reading a wrong path such as a disk image.</summary>
+    private const long MaxKeyFileBytes = 64 * 1024;
+
+    public static async Task<ECDsa> LoadAsync(string path, CancellationToken ct)
+    {
+        string text;
+        try
+        {
+            var info = new FileInfo(path);
+            if (Directory.Exists(path)) throw new KeyFileException(path, "is a directory, not a key file");
+            if (!info.Exists) throw new KeyFileException(path, "no such key file");
+            if (info.Length > MaxKeyFileBytes) throw new KeyFileException(path, $"is {info.Length} bytes, too large for a PEM key");
+            text = await File.ReadAllTextAsync(path, Encoding.ASCII, ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KeyFileException(path, $"cannot be read ({e.Message})", e);
+        }
+        return Parse(path, text);
+    }
+
+    /// <summary>Parses PEM text; <paramref name="path"/> only names the source in errors.</summary>
+    public static ECDsa Parse(string path, string pem)
+    {
+        if (!PemEncoding.TryFind(pem, out var fields))
+            throw new KeyFileException(path, "contains no PEM block; expected a P-384 key in PEM (\"-----BEGIN PRIVATE KEY-----\")");
+        var label = pem[fields.Label];
+        switch (label)
+        {
+            case "ENCRYPTED PRIVATE KEY":
+                throw new KeyFileException(path, "is encrypted; concorde needs an unencrypted P-384 key (decrypt it with `openssl pkey`)");
+            case "RSA PRIVATE KEY":
+                throw new KeyFileException(path, "is an RSA key; concorde uses only ECDSA P-384 keys (create one with `concorde keys create`)");
+            case "PRIVATE KEY":
+            case "EC PRIVATE KEY":
+                break;
+            default:
+                throw new KeyFileException(path, $"holds a \"{label}\" PEM block, not a private key");
+        }
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (CryptographicException e)
+        {
+            key.Dispose();
+            throw new KeyFileException(path, "is not an ECDSA private key (RSA, Ed25519 or damaged); concorde uses only P-384 keys", e);
+        }
+        catch (ArgumentException e)
+        {
+            key.Dispose();
+            throw new KeyFileException(path, "is not a valid PEM private key", e);
+        }
+        if (!KeyCurve.IsP384(key))
+        {
+            var size = key.KeySize;
+            key.Dispose();
+            throw new KeyFileException(path, $"is an ECDSA key of {size} bits; concorde uses only P-384 keys");
+        }
+        return key;
+    }
+
+    public static string ToPem(ECDsa key) => key.ExportPkcs8PrivateKeyPem() + "\n";
+
+    /// <summary>Writes the key as PKCS#8 PEM, mode 0600 from creation. Refuses to replace an existing file:
+    /// a lost private key cannot be recovered.</summary>
+    public static async Task SaveAsync(string path, ECDsa key, CancellationToken ct)
+    {
+        if (File.Exists(path) || Directory.Exists(path))
+            throw new KeyFileException(path, "already exists; refusing to overwrite a key");
+        try
+        {
+            await AtomicFile.WriteAsync(path, Encoding.ASCII.GetBytes(ToPem(key)), AtomicFile.PrivateMode, overwrite: false, ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KeyFileException(path, File.Exists(path) ? "already exists; refusing to overwrite a key" : $"cannot be written ({e.Message})", e);
+        }
+    }
+}

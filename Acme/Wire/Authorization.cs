@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace Concorde.Acme.Wire;
+
+/// <summary>An authorization object (RFC 8555 §7.1.4).</summary>
+public sealed record Authorization
+{
+    [JsonPropertyName("identifier")] public required Identifier Identifier { get; init; }
+    [JsonPropertyName("status")] public AcmeStatus Status { get; init; }
+    [JsonPropertyName("expires")] public DateTimeOffset? Expires { get; init; }
+    [JsonPropertyName("challenges")] public IReadOnlyList<Challenge> Challenges { get; init; } = [];
+    [JsonPropertyName("wildcard")] public bool Wildcard { get; init; }
+}
+
+/// <summary>A challenge object (RFC 8555 §7.1.5, §8). Unknown types are kept as their string.</summary>
+public sealed record Challenge
+{
+    public const string Http01 = "http-01";
+    public const string Dns01 = "dns-01";
+    public const string TlsAlpn01 = "tls-alpn-01";
+
+    [JsonPropertyName("type")] public required string Type { get; init; }
+    [JsonPropertyName("url")] public required Uri Url { get; init; }
+    [JsonPropertyName("status")] public AcmeStatus Status { get; init; }
+    [JsonPropertyName("validated")] public DateTimeOffset? Validated { get; init; }
+    [JsonPropertyName("error")] public Problem? Error { get; init; }
+    [JsonPropertyName("token")] public string? Token { get; init; }
+}

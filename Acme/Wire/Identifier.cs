@@ -1,0 +1,24 @@
+using System.Net;
+using System.Text.Json.Serialization;
+
+namespace Concorde.Acme.Wire;
+
+/// <summary>An order identifier (RFC 8555 §9.7.7 "dns", RFC 8738 "ip").</summary>
+public sealed record Identifier(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("value")] string Value)
+{
+    public const string Dns = "dns";
+    public const string Ip = "ip";
+
+    public static Identifier ForDns(string name) => new(Dns, name);
+
+    /// <summary>RFC 8738 §3: the value is the textual form of the address (RFC 5952 for IPv6).</summary>
+    public static Identifier ForIp(IPAddress address) => new(Ip, address.ToString());
+
+    /// <summary>A DNS name, or an IP identifier when the text is an IP address.</summary>
+    public static Identifier ForName(string name) =>
+        IPAddress.TryParse(name, out var address) && !name.Contains('/') ? ForIp(address) : ForDns(name);
+
+    public override string ToString() => $"{Type}|{Value}";
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+using Concorde.Acme.Problems;
+
+namespace Concorde.Acme.Wire;
+
+/// <summary>A problem document (RFC 7807, RFC 8555 §6.7), including subproblems (§6.7.1).</summary>
+public sealed record Problem
+{
+    [JsonPropertyName("type")] public string? Type { get; init; }
+    [JsonPropertyName("title")] public string? Title { get; init; }
+    [JsonPropertyName("detail")] public string? Detail { get; init; }
+    [JsonPropertyName("status")] public int? Status { get; init; }
+    [JsonPropertyName("instance")] public string? Instance { get; init; }
+    [JsonPropertyName("identifier")] public Identifier? Identifier { get; init; }
+    [JsonPropertyName("subproblems")] public IReadOnlyList<Problem>? Subproblems { get; init; }
+
+    [JsonIgnore] public ProblemKind Kind => ProblemTypes.Parse(Type);
+
+    /// <summary>One line: type, detail and the identifier it concerns.</summary>
+    public override string ToString()
+    {
+        var text = Detail is { Length: > 0 } ? $"{Type}: {Detail}" : Type ?? "unknown problem";
+        return Identifier is null ? text : $"{text} ({Identifier})";
+    }
+}

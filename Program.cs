@@ -1,0 +1,38 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Concorde.Cli;
+using Concorde.Shaman;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+// The composition root: the only place that reads the process environment, owns the signals and turns
+// the chosen mode's result into the exit code.
+var version = typeof(ExitCodes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+
+using var stop = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+
+var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
+var environment = new AppEnvironment(Console.Out, Console.Error, TimeProvider.System, version,
+    Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE"));
+try
+{
+    if (invokedAs == "shaman")
+        return await ShamanCommand.RunAsync(args, environment, stop.Token);
+    if (args is ["shaman", .. var rest])
+        return await ShamanCommand.RunAsync(rest, environment, stop.Token);
+    return await CliCommand.RunAsync(args, environment, stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    await Console.Error.WriteLineAsync("concorde: interrupted; stopped before finishing");
+    return ExitCodes.Interrupted;
+}
+
+void Cancel(PosixSignalContext context)
+{
+    // Let the running work notice the token, save its state and exit with its own code.
+    context.Cancel = true;
+    stop.Cancel();
+}
