@@ -13,15 +13,18 @@ using var stop = new CancellationTokenSource();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
+// Test-only switches; administrators never need them.
+var overrides = new ShamanOverrides(Environment.GetEnvironmentVariable("CONCORDE_SYSLOG_SOCKET"),
+    int.TryParse(Environment.GetEnvironmentVariable("CONCORDE_TEST_KILL_AFTER_SAVE"), out var killAfter) ? killAfter : null);
 var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
 var environment = new AppEnvironment(Console.Out, Console.Error, TimeProvider.System, version,
     Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE"));
 try
 {
     if (invokedAs == "shaman")
-        return await ShamanCommand.RunAsync(args, environment, stop.Token);
+        return await ShamanCommand.RunAsync(args, environment, stop.Token, overrides);
     if (args is ["shaman", .. var rest])
-        return await ShamanCommand.RunAsync(rest, environment, stop.Token);
+        return await ShamanCommand.RunAsync(rest, environment, stop.Token, overrides);
     return await CliCommand.RunAsync(args, environment, stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)

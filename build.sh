@@ -48,7 +48,7 @@ case "${1:-build}" in
     echo "${passed:-0} passed, ${failed:-0} failed"
     exit "$status" ;;
   demo)
-    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble curl:curl
+    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble curl:curl openssl:openssl
     publish
     exec bash tests/demo.sh "$PWD/out/concorde" ;;
   *)

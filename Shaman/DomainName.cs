@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Concorde.Shaman;
+
+/// <summary>Names that may appear in a profile: DNS names (RFC 1035 §2.3.4 limits, LDH labels, an optional
+/// leading "*." wildcard) and IP addresses (RFC 8738). A name also becomes part of a file name, so anything
+/// that could escape the profile directory is refused.</summary>
+public static class DomainName
+{
+    private const int MaxNameLength = 253;
+    private const int MaxLabelLength = 63;
+
+    /// <summary>Returns null when <paramref name="name"/> is usable, else why not.</summary>
+    public static string? Problem(string name)
+    {
+        if (name.Length == 0) return "the name is empty";
+        if (IPAddress.TryParse(name, out var address))
+            return address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !name.Contains('%')
+                ? null
+                : "is not a plain IPv4 or IPv6 address";
+        if (name.EndsWith('.')) return "ends with a dot; write the name without the trailing dot";
+        if (name.Length > MaxNameLength) return $"is longer than {MaxNameLength} characters";
+        var labels = name.Split('.');
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var label = labels[i];
+            if (i == 0 && label == "*" && labels.Length > 2) continue;
+            if (label.Length == 0) return "has an empty label (\"..\")";
+            if (label.Length > MaxLabelLength) return $"has a label longer than {MaxLabelLength} characters";
+            if (label[0] == '-' || label[^1] == '-') return $"has a label that starts or ends with '-' (\"{label}\")";
+            foreach (var c in label)
+                if (!(char.IsAsciiLetterOrDigit(c) || c == '-'))
+                    return $"contains '{Printable(c)}'; only letters, digits, '-' and '.' are allowed (use the punycode form for international names)";
+        }
+        if (labels.Length < 2) return "is a single label; use a fully qualified name such as example.com";
+        return null;
+    }
+
+    public static bool IsWildcard(string name) => name.StartsWith("*.", StringComparison.Ordinal);
+
+    private static string Printable(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"\\u{(int)c:x4}" : c.ToString();
+}

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using Concorde.Acme.Crypto;
+using Concorde.Acme.Keys;
+
+namespace Concorde.Shaman;
+
+/// <summary>Finds or creates the profile's keys. A key is written before its name is recorded, so a crash in
+/// between leaves a key file that the next run adopts instead of replacing: a key is never lost or changed.</summary>
+public sealed class KeyStore(ProfileDocument document, ShamanLog log)
+{
+    /// <summary>The account key (`key` at the top of shaman.json, default file account.key.priv.pem).</summary>
+    public Task<ECDsa> AccountKeyAsync(CancellationToken ct) =>
+        GetOrCreateAsync(document.Get("key"), "account.key.priv.pem", "account",
+            (value, token) => document.SetAsync("key", value, token), ct);
+
+    public Task<ECDsa> DomainKeyAsync(DomainSettings domain, CancellationToken ct) =>
+        GetOrCreateAsync(document.Get(domain.Name, "key"), domain.KeyFileName, domain.Name,
+            (value, token) => document.SetAsync(domain.Name, "key", value, token), ct);
+
+    private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
+        Func<string, CancellationToken, Task> record, CancellationToken ct)
+    {
+        if (recorded is not null) return await KeyFile.LoadAsync(document.ResolvePath(recorded), ct);
+        var path = document.ResolvePath(defaultFile);
+        if (File.Exists(path))
+        {
+            var existing = await KeyFile.LoadAsync(path, ct);
+            log.Warning($"{owner}: using the existing key file {defaultFile}, which shaman.json did not name yet");
+            await record(defaultFile, ct);
+            return existing;
+        }
+        var key = KeyCurve.Generate();
+        await KeyFile.SaveAsync(path, key, ct);
+        log.Info($"{owner}: created key {defaultFile}");
+        await record(defaultFile, ct);
+        return key;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Concorde.Acme.Files;
+
+namespace Concorde.Shaman;
+
+/// <summary>shaman.json as a JSON tree, so fields this version does not know survive a rewrite. Every change
+/// is saved atomically before the caller goes on; changes from parallel domains are serialized.</summary>
+public sealed class ProfileDocument
+{
+    private const long MaxFileBytes = 4 * 1024 * 1024;
+
+    private readonly JsonObject _root;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    private ProfileDocument(string directory, JsonObject root, Action<string>? saved)
+    {
+        Directory = directory;
+        _root = root;
+        _saved = saved;
+    }
+
+    public string Directory { get; }
+    public string FilePath => Path.Combine(Directory, ProfileSettings.FileName);
+
+    /// <summary>Called after each successful save; the crash tests use it to stop the process there.</summary>
+    private readonly Action<string>? _saved;
+
+    public static async Task<ProfileDocument> LoadAsync(string directory, CancellationToken ct, Action<string>? saved = null)
+    {
+        var path = Path.Combine(directory, ProfileSettings.FileName);
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+                throw new ProfileException($"{path}: not found. Create it, e.g. {{\"server\": \"https://acme-v02.api.letsencrypt.org/directory\", \"renewal\": 30, \"authenticators\": {{\"http-01\": \"/usr/local/bin/prove-challenge\"}}, \"domains\": {{\"example.com\": {{}}}}}}");
+            if (info.Length > MaxFileBytes) throw new ProfileException($"{path}: {info.Length} bytes is too large for a profile");
+            bytes = await File.ReadAllBytesAsync(path, ct);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ProfileException($"{path}: cannot be read ({e.Message})");
+        }
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow });
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+            throw new ProfileException($"{path}: not valid JSON{where}: {FirstSentence(e.Message)}");
+        }
+        if (node is not JsonObject root)
+            throw new ProfileException($"{path}: must contain a JSON object ({{ ... }}), found {ProfileSettings.Kind(node)}");
+        return new ProfileDocument(directory, root, saved);
+    }
+
+    /// <summary>The tree for validation; callers must not change it directly.</summary>
+    public JsonObject Root => _root;
+
+    public string? Get(string field) => (_root[field] as JsonValue)?.GetValue<string>();
+
+    public string? Get(string domain, string field) => (Domain(domain)[field] as JsonValue)?.GetValue<string>();
+
+    public Task SetAsync(string field, string value, CancellationToken ct) =>
+        UpdateAsync(root => root[field] = value, ct);
+
+    public Task SetAsync(string domain, string field, string value, CancellationToken ct) =>
+        UpdateAsync(_ => Domain(domain)[field] = value, ct);
+
+    public Task RemoveAsync(string domain, string field, CancellationToken ct) =>
+        UpdateAsync(_ => Domain(domain).Remove(field), ct);
+
+    /// <summary>Applies several changes to one domain and saves once.</summary>
+    public Task UpdateDomainAsync(string domain, Action<JsonObject> change, CancellationToken ct) =>
+        UpdateAsync(_ => change(Domain(domain)), ct);
+
+    public string ResolvePath(string relative) => Path.GetFullPath(Path.Combine(Directory, relative));
+
+    private JsonObject Domain(string domain) => (JsonObject)_root["domains"]![domain]!;
+
+    private async Task UpdateAsync(Action<JsonObject> change, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            change(_root);
+            var text = PythonJson.Serialize(_root);
+            // The profile names keys and the account, nothing secret: readable like the original's file.
+            await AtomicFile.WriteAsync(FilePath, Encoding.UTF8.GetBytes(text), AtomicFile.PublicMode, overwrite: true, CancellationToken.None);
+            _saved?.Invoke(text);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        return message;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Concorde.Shaman;
+
+/// <summary>The validated, read-only part of shaman.json. State (keys, ids) stays in <see cref="ProfileDocument"/>.</summary>
+public sealed record ProfileSettings
+{
+    public const string FileName = "shaman.json";
+    public const int DefaultLogThreshold = 20;
+    public static readonly TimeSpan DefaultAuthenticatorTimeout = TimeSpan.FromSeconds(300);
+
+    public required Uri Server { get; init; }
+    /// <summary>Renew when fewer than this many days remain; null → a fraction of the lifetime.</summary>
+    public double? RenewalDays { get; init; }
+    public required IReadOnlyDictionary<string, string> Authenticators { get; init; }
+    public required IReadOnlyList<DomainSettings> Domains { get; init; }
+    public int LogThreshold { get; init; } = DefaultLogThreshold;
+    public string? CaBundle { get; init; }
+    public IReadOnlyList<string> Contact { get; init; } = [];
+    public TimeSpan AuthenticatorTimeout { get; init; } = DefaultAuthenticatorTimeout;
+
+    /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
+    public static ProfileSettings Parse(JsonObject root)
+    {
+        var domains = root["domains"] switch
+        {
+            null => throw Error("has no \"domains\"; add e.g. \"domains\": { \"example.com\": {} }"),
+            JsonObject obj when obj.Count == 0 => throw Error("\"domains\" is empty; add at least one name, e.g. \"example.com\": {}"),
+            JsonObject obj => obj,
+            var other => throw Error($"\"domains\" must be an object of name → settings, found {Kind(other)}"),
+        };
+        OptionalString(root, "key");
+        OptionalString(root, "account_id");
+        return new ProfileSettings
+        {
+            Server = ParseServer(root["server"]),
+            RenewalDays = OptionalNumber(root, "renewal", "days", min: 0),
+            Authenticators = StringMap(root["authenticators"], "\"authenticators\""),
+            Domains = domains.Select(pair => DomainSettings.Parse(pair.Key, pair.Value)).ToList(),
+            LogThreshold = (int)(OptionalNumber(root, "logThreshold", "a Python logging level (10 debug … 50 critical)", 0, 50) ?? DefaultLogThreshold),
+            CaBundle = OptionalString(root, "caBundle"),
+            Contact = StringList(root["contact"], "\"contact\"").Select(c => c.Contains(':') ? c : "mailto:" + c).ToList(),
+            AuthenticatorTimeout = TimeSpan.FromSeconds(OptionalNumber(root, "authenticatorTimeout", "seconds", 1, 86400)
+                                                        ?? DefaultAuthenticatorTimeout.TotalSeconds),
+        };
+    }
+
+    private static Uri ParseServer(JsonNode? node)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+            throw Error("needs \"server\": the ACME directory URL, e.g. \"https://acme-v02.api.letsencrypt.org/directory\"");
+        var text = value.GetValue<string>();
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+            throw Error($"\"server\" is not an http(s) URL: \"{text}\"");
+        if (url.Scheme == Uri.UriSchemeHttp && !IsLoopback(url))
+            throw Error($"\"server\" must use https (plain http is accepted only for loopback test servers): \"{text}\"");
+        return url;
+    }
+
+    internal static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (IPAddress.TryParse(url.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
+
+    internal static double? OptionalNumber(JsonObject obj, string field, string unit, double min, double max = double.MaxValue)
+    {
+        var node = obj[field];
+        if (node is null) return null;
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+            throw Error($"\"{field}\" must be a number ({unit}), found {Kind(node)}");
+        var number = value.GetValue<double>();
+        if (number < min || number > max)
+            throw Error($"\"{field}\" must be between {min} and {(max == double.MaxValue ? "any larger value" : max.ToString())} ({unit}), found {number}");
+        return number;
+    }
+
+    internal static string? OptionalString(JsonObject obj, string field, string where = "")
+    {
+        var node = obj[field];
+        if (node is null) return null;
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>().Length == 0)
+            throw Error($"{where}\"{field}\" must be a non-empty string, found {Kind(node)}");
+        return value.GetValue<string>();
+    }
+
+    internal static IReadOnlyDictionary<string, string> StringMap(JsonNode? node, string where)
+    {
+        if (node is null) return new Dictionary<string, string>();
+        if (node is not JsonObject obj) throw Error($"{where} must be an object of challenge type → program, found {Kind(node)}");
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, child) in obj)
+        {
+            if (child is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>().Length == 0)
+                throw Error($"{where}: \"{key}\" must name a program, found {Kind(child)}");
+            map[key] = value.GetValue<string>();
+        }
+        return map;
+    }
+
+    private static IReadOnlyList<string> StringList(JsonNode? node, string where)
+    {
+        if (node is null) return [];
+        if (node is JsonValue single && single.GetValueKind() == JsonValueKind.String) return [single.GetValue<string>()];
+        if (node is not JsonArray array) throw Error($"{where} must be a list of strings, found {Kind(node)}");
+        return array.Select(item => item is JsonValue v && v.GetValueKind() == JsonValueKind.String
+            ? v.GetValue<string>()
+            : throw Error($"{where} must contain only strings, found {Kind(item)}")).ToList();
+    }
+
+    internal static string Kind(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "an object",
+        JsonArray => "a list",
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.String => $"the string \"{v.GetValue<string>()}\"",
+            JsonValueKind.Number => $"the number {v.ToJsonString()}",
+            JsonValueKind.True or JsonValueKind.False => $"the value {v.ToJsonString()}",
+            _ => "null",
+        },
+        _ => "something else",
+    };
+
+    internal static ProfileException Error(string message) => new($"{FileName}: {message}");
+}
+
+/// <summary>One entry of "domains": the certificate's primary name and its own authenticators.</summary>
+public sealed record DomainSettings(string Name, IReadOnlyDictionary<string, string> Authenticators)
+{
+    public static DomainSettings Parse(string name, JsonNode? node)
+    {
+        if (DomainName.Problem(name) is { } problem)
+            throw ProfileSettings.Error($"domain \"{Escape(name)}\" {problem}");
+        if (node is not JsonObject obj)
+            throw ProfileSettings.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {ProfileSettings.Kind(node)}");
+        var where = $"domain \"{name}\": ";
+        foreach (var field in new[] { "key", "order_id", "certificate_id" })
+            ProfileSettings.OptionalString(obj, field, where);
+        return new DomainSettings(name, ProfileSettings.StringMap(obj["authenticators"], $"{where}\"authenticators\""));
+    }
+
+    public string KeyFileName => $"{Name}.key.priv.pem";
+    public string CertificateFileName => $"{Name}.cert.pub.pem";
+
+    private static string Escape(string name) => string.Concat(name.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+}

@@ -1,0 +1,35 @@
+namespace Concorde.Shaman;
+
+/// <summary>Whether a certificate should be renewed now, and why. Pure: every input is a parameter.</summary>
+public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string Reason)
+{
+    /// <summary>With <paramref name="renewalDays"/> (the original's `renewal`), renew when fewer days remain.
+    /// Without, renew when a third of the lifetime remains, half for lifetimes under ten days, as Let's
+    /// Encrypt recommends for short-lived certificates.</summary>
+    public static RenewalDecision Decide(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double? renewalDays)
+    {
+        if (notAfter <= now)
+            return new RenewalDecision(true, notAfter, $"expired on {notAfter:yyyy-MM-dd HH:mm} UTC");
+        DateTimeOffset renewAt;
+        string rule;
+        if (renewalDays is { } days)
+        {
+            renewAt = notAfter - TimeSpan.FromDays(days);
+            rule = $"{days:0.##} days before expiry (renewal)";
+        }
+        else
+        {
+            var lifetime = notAfter - notBefore;
+            var fraction = lifetime < TimeSpan.FromDays(10) ? 0.5 : 1.0 / 3;
+            renewAt = notAfter - lifetime * fraction;
+            rule = fraction == 0.5 ? "half of the lifetime remaining" : "a third of the lifetime remaining";
+        }
+        var left = notAfter - now;
+        return now >= renewAt
+            ? new RenewalDecision(true, renewAt, $"expires in {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewing at {rule}")
+            : new RenewalDecision(false, renewAt, $"valid for {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewal due {renewAt:yyyy-MM-dd HH:mm} UTC at {rule}");
+    }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : $"{Math.Max(0, span.TotalMinutes):0} minutes";
+}

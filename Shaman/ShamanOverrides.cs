@@ -1,0 +1,8 @@
+namespace Concorde.Shaman;
+
+/// <summary>Settings only tests use, read from the environment by Program.cs: where syslog datagrams go, and
+/// after which shaman.json save the process kills itself with SIGKILL (the crash-resume tests).</summary>
+public sealed record ShamanOverrides(string? SyslogSocket, int? KillAfterSave)
+{
+    public static ShamanOverrides None { get; } = new(null, null);
+}
