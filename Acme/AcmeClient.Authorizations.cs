@@ -1,3 +1,4 @@
+using Concorde.Acme.Http;
 using Concorde.Acme.Problems;
 using Concorde.Acme.Wire;
 
@@ -16,6 +17,17 @@ public sealed partial class AcmeClient
 
     public Task<AcmeResource<Challenge>> GetChallengeAsync(AcmeAccountKey account, Uri challengeUrl, CancellationToken ct) =>
         PostForResourceAsync(challengeUrl, account, PostAsGet, AcmeJsonContext.Default.Challenge, ct);
+
+    /// <summary>Fetches a challenge and the URL of the authorization it belongs to, which RFC 8555 §7.5.1 shows
+    /// the server giving as `Link: &lt;authorization&gt;;rel="up"`; null when the server sends no such link.
+    /// The challenge alone does not name its identifier (needed e.g. for the dns-01 record name).</summary>
+    public async Task<(AcmeResource<Challenge> Challenge, Uri? Authorization)> GetChallengeAndAuthorizationUrlAsync(
+        AcmeAccountKey account, Uri challengeUrl, CancellationToken ct)
+    {
+        var response = await PostAsync(challengeUrl, account, PostAsGet, ct);
+        var up = LinkHeader.Find(response.Headers, "up", challengeUrl);
+        return (response.ToResource(AcmeJsonContext.Default.Challenge), up.Count > 0 ? up[0] : null);
+    }
 
     /// <summary>§7.5.1: the client says it is ready by POSTing an empty JSON object to the challenge.</summary>
     public Task<AcmeResource<Challenge>> RespondToChallengeAsync(AcmeAccountKey account, Uri challengeUrl, CancellationToken ct) =>

@@ -36,19 +36,22 @@ public sealed partial class AcmeClient
         return result with { Location = order.Location };
     }
 
-    /// <summary>Polls the order until it leaves pending/processing (or ready, when <paramref name="untilReady"/>
-    /// is false it waits past ready too). An invalid order raises its own error problem.</summary>
+    /// <summary>Polls the order until it leaves pending/processing: ready after its authorizations, valid after
+    /// finalize. Any other state raises the order's error problem, or one naming the state: an order whose
+    /// authorization was deactivated never becomes ready (RFC 8555 §7.1.6 says invalid; Pebble says deactivated).</summary>
     public async Task<AcmeResource<Order>> WaitForOrderAsync(AcmeAccountKey account, AcmeResource<Order> order, CancellationToken ct)
     {
         var result = await PollAsync(order, o => o.Status is AcmeStatus.Pending or AcmeStatus.Processing,
             () => GetOrderAsync(account, order.Location, ct), $"order {order.Location}", ct);
-        if (result.Value.Status == AcmeStatus.Invalid)
-            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = "the order became invalid" }, null, result.Location, null);
+        if (result.Value.Status is not (AcmeStatus.Ready or AcmeStatus.Valid))
+            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the order became {AcmeStatusConverter.Name(result.Value.Status)}" },
+                null, result.Location, null);
         return result;
     }
 
     /// <summary>Polls while <paramref name="pending"/> holds, waiting Retry-After when the server sends it,
-    /// else an interval that doubles from <see cref="AcmeClientOptions.PollInitialInterval"/>.</summary>
+    /// else an interval that doubles from <see cref="AcmeClientOptions.PollInitialInterval"/>. Never less than
+    /// that initial interval, so "Retry-After: 0" cannot turn polling into a busy loop.</summary>
     private async Task<AcmeResource<T>> PollAsync<T>(AcmeResource<T> current, Func<T, bool> pending,
         Func<Task<AcmeResource<T>>> fetch, string what, CancellationToken ct)
     {
@@ -57,6 +60,7 @@ public sealed partial class AcmeClient
         while (pending(current.Value))
         {
             var wait = current.RetryAfter ?? interval;
+            if (wait < Options.PollInitialInterval) wait = Options.PollInitialInterval;
             var now = _time.GetUtcNow();
             if (now + wait > deadline)
                 throw new AcmeTimeoutException($"{what} is still not done after {Options.PollTimeout.TotalSeconds:0} s");

@@ -32,9 +32,8 @@ public static class KeyFile
     /// <summary>Parses PEM text; <paramref name="path"/> only names the source in errors.</summary>
     public static ECDsa Parse(string path, string pem)
     {
-        if (!PemEncoding.TryFind(pem, out var fields))
-            throw new KeyFileException(path, "contains no PEM block; expected a P-384 key in PEM (\"-----BEGIN PRIVATE KEY-----\")");
-        var label = pem[fields.Label];
+        var label = FirstKeyLabel(pem)
+            ?? throw new KeyFileException(path, "contains no PEM block; expected a P-384 key in PEM (\"-----BEGIN PRIVATE KEY-----\")");
         switch (label)
         {
             case "ENCRYPTED PRIVATE KEY":
@@ -69,6 +68,20 @@ public static class KeyFile
             throw new KeyFileException(path, $"is an ECDSA key of {size} bits; concorde uses only P-384 keys");
         }
         return key;
+    }
+
+    /// <summary>The label of the first PEM block, skipping the "EC PARAMETERS" block that `openssl ecparam -genkey`
+    /// writes before the "EC PRIVATE KEY" (ImportFromPem skips it too).</summary>
+    private static string? FirstKeyLabel(string pem)
+    {
+        var rest = pem.AsSpan();
+        while (PemEncoding.TryFind(rest, out var fields))
+        {
+            var label = rest[fields.Label];
+            if (!label.SequenceEqual("EC PARAMETERS")) return label.ToString();
+            rest = rest[fields.Location.End..];
+        }
+        return null;
     }
 
     public static string ToPem(ECDsa key) => key.ExportPkcs8PrivateKeyPem() + "\n";

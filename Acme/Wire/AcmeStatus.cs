@@ -22,14 +22,20 @@ public enum AcmeStatus
 /// <summary>Reads any string (unknown ones become <see cref="AcmeStatus.Unknown"/>), writes lowercase.</summary>
 public sealed class AcmeStatusConverter : JsonConverter<AcmeStatus>
 {
-    public override AcmeStatus Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var text = reader.GetString();
-        return text is not null && Enum.TryParse<AcmeStatus>(text, ignoreCase: true, out var status)
-               && !text.Any(char.IsDigit)
-            ? status
-            : AcmeStatus.Unknown;
-    }
+    /// <summary>Exact names only: Enum.TryParse would also take numbers and flag lists ("pending,ready" → Processing).</summary>
+    public override AcmeStatus Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetString() switch
+        {
+            "pending" => AcmeStatus.Pending,
+            "ready" => AcmeStatus.Ready,
+            "processing" => AcmeStatus.Processing,
+            "valid" => AcmeStatus.Valid,
+            "invalid" => AcmeStatus.Invalid,
+            "deactivated" => AcmeStatus.Deactivated,
+            "expired" => AcmeStatus.Expired,
+            "revoked" => AcmeStatus.Revoked,
+            _ => AcmeStatus.Unknown,
+        };
 
     public override void Write(Utf8JsonWriter writer, AcmeStatus value, JsonSerializerOptions options) =>
         writer.WriteStringValue(Name(value));

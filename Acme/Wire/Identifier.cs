@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Serialization;
 
 namespace Concorde.Acme.Wire;
@@ -16,9 +17,13 @@ public sealed record Identifier(
     /// <summary>RFC 8738 §3: the value is the textual form of the address (RFC 5952 for IPv6).</summary>
     public static Identifier ForIp(IPAddress address) => new(Ip, address.ToString());
 
-    /// <summary>A DNS name, or an IP identifier when the text is an IP address.</summary>
+    /// <summary>A DNS name, or an IP identifier when the text is an IP address literal: dotted-quad IPv4 or IPv6.
+    /// IPAddress.TryParse alone also takes inet_aton shorthands ("10" is 0.0.0.10, "1.2.3" is 1.2.0.3).</summary>
     public static Identifier ForName(string name) =>
-        IPAddress.TryParse(name, out var address) && !name.Contains('/') ? ForIp(address) : ForDns(name);
+        IPAddress.TryParse(name, out var address) && !name.Contains('/')
+        && (address.AddressFamily == AddressFamily.InterNetworkV6 || address.ToString() == name)
+            ? ForIp(address)
+            : ForDns(name);
 
     public override string ToString() => $"{Type}|{Value}";
 }
