@@ -1,10 +1,55 @@
+using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme.Http;
+using Concorde.Acme.Keys;
+using Concorde.Acme.Problems;
+
 namespace Concorde.Cli;
 
+/// <summary>The `concorde` command line (everything but `shaman`): split the arguments, answer --help and
+/// --version, route to one leaf command, and turn what it throws into a message and an exit status.</summary>
 public static class CliCommand
 {
-    public static Task<int> RunAsync(string[] args, AppEnvironment environment, CancellationToken ct)
+    public static Task<int> RunAsync(string[] args, AppEnvironment environment, CancellationToken ct) =>
+        RunAsync(args, environment, roots => AcmeHttpClientFactory.Create(environment.Version, roots), ct);
+
+    /// <summary>For tests: <paramref name="createHttpClient"/> gets the trusted roots of --ca-bundle (or null).</summary>
+    internal static async Task<int> RunAsync(string[] args, AppEnvironment environment,
+        Func<X509Certificate2Collection?, HttpClient> createHttpClient, CancellationToken ct)
     {
-        environment.Out.WriteLine($"concorde {environment.Version}");
-        return Task.FromResult(0);
+        var printer = new OutputPrinter(environment.Out, environment.Error);
+        var split = ArgumentSplitter.Split(args);
+        try
+        {
+            if (split.GlobalMistakes.Count > 0) throw new UsageException(CommandHelp.Root, split.GlobalMistakes[0]);
+            if (split.Version)
+            {
+                printer.Line($"concorde {environment.Version}");
+                return ExitCodes.Success;
+            }
+            if (split.Help || split.Words is ["help", ..])
+            {
+                printer.Help(CliRouter.HelpFor(split.Words.SkipWhile(w => w == "help")));
+                return ExitCodes.Success;
+            }
+            var caBundle = split.CaBundle ?? (string.IsNullOrEmpty(environment.CaBundleFromEnvironment) ? null : environment.CaBundleFromEnvironment);
+            var context = new CliContext(environment, printer, caBundle, createHttpClient, ct);
+            return await CliRouter.RouteAsync(split, context);
+        }
+        catch (UsageException e)
+        {
+            printer.UsageError(e);
+            return ExitCodes.Usage;
+        }
+        catch (AcmeProblemException e)
+        {
+            printer.Problem(e);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is AcmeException or KeyFileException or IOException or HttpRequestException
+                                      or UnauthorizedAccessException or CommandFailedException)
+        {
+            printer.Failure(e);
+            return ExitCodes.Failure;
+        }
     }
 }

@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Concorde.Cli;
+
+/// <summary>Reads the certificate named on the command line: the first certificate of a PEM file, which for
+/// a chain as ACME delivers it (RFC 8555 §7.4.2) is the end-entity certificate.</summary>
+internal static class CertificatePem
+{
+    /// <summary>Far larger than any certificate chain; guards against reading a wrong path.</summary>
+    private const long MaxFileBytes = 1024 * 1024;
+
+    public static async Task<X509Certificate2> LoadAsync(string path, CancellationToken ct)
+    {
+        string pem;
+        try
+        {
+            if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a certificate file");
+            var info = new FileInfo(path);
+            if (!info.Exists) throw new IOException($"{path}: no such certificate file");
+            if (info.Length > MaxFileBytes) throw new IOException($"{path}: {info.Length} bytes is too large for a PEM certificate");
+            pem = await File.ReadAllTextAsync(path, ct);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{path}: cannot be read ({e.Message})", e);
+        }
+        try
+        {
+            return X509Certificate2.CreateFromPem(pem);
+        }
+        catch (CryptographicException e)
+        {
+            throw new IOException($"{path}: contains no PEM certificate (\"-----BEGIN CERTIFICATE-----\")", e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Concorde.Acme.Crypto;
+using Concorde.Acme.Keys;
+using Concorde.Cli;
+using Concorde.Tests.Support;
+using Xunit;
+
+namespace Concorde.Tests.Cli;
+
+/// <summary>What Pebble cannot show (it serves neither ARI nor profiles), in process against a scripted server.</summary>
+public sealed class CliScriptedServerTests
+{
+    private const string Server = "https://acme.test/dir";
+
+    private static readonly string DirectoryJson = """
+        {
+          "newNonce": "https://acme.test/nonce",
+          "newAccount": "https://acme.test/account",
+          "newOrder": "https://acme.test/order",
+          "renewalInfo": "https://acme.test/ari/",
+          "meta": { "profiles": { "shortlived": "6-day certificates" } }
+        }
+        """;
+
+    [Fact]
+    public async Task Renewal_info_prints_the_certificate_id_and_the_servers_window()
+    {
+        using var files = new TempDirectory();
+        var authority = TestCertificateAuthority.Create(files.Path);
+        using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(authority.LeafCertificatePemPath));
+        var id = CertificateId.For(certificate);
+        var handler = AcmeScript()
+            .Once(HttpMethod.Get, $"https://acme.test/ari/{id}", _ => ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"suggestedWindow":{"start":"2030-01-01T00:00:00Z","end":"2030-01-02T00:00:00Z"},"explanationURL":"https://acme.test/why"}""",
+                headers: ("Retry-After", "21600")));
+
+        var run = await RunAsync(handler, "renewal-info", Server, authority.LeafCertificatePemPath);
+
+        Assert.Equal(ExitCodes.Success, run.Exit);
+        Assert.StartsWith($"Certificate ID: {id}\n", run.Output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(run.Output[(run.Output.IndexOf('\n') + 1)..]);
+        Assert.Equal("2030-01-01T00:00:00Z", json.RootElement.GetProperty("suggestedWindow").GetProperty("start").GetString());
+        Assert.Contains("check again in 6 h", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Order_create_sends_the_profile_and_notes_one_the_server_does_not_list()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/order", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.Created,
+                """{"status":"pending","identifiers":[{"type":"dns","value":"example.com"}],"authorizations":[],"finalize":"https://acme.test/order/1/finalize"}""",
+                headers: ("Location", "https://acme.test/order/1"))));
+        string[] reg = ["reg", key, "https://acme.test/acct/1", Server, "order", "create"];
+
+        var listed = await RunAsync(handler, [.. reg, "--profile", "shortlived", "dns|example.com"]);
+        var unlisted = await RunAsync(handler, [.. reg, "dns|example.com", "--profile=tlsserver"]);
+
+        Assert.Equal((ExitCodes.Success, ""), (listed.Exit, listed.Error));
+        Assert.StartsWith("Order: https://acme.test/order/1\n", listed.Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Success, unlisted.Exit);
+        Assert.Contains("does not list a profile named 'tlsserver'", unlisted.Error, StringComparison.Ordinal);
+        var payloads = handler.RequestsTo(HttpMethod.Post, "https://acme.test/order").Select(Payload).ToArray();
+        Assert.Equal(["shortlived", "tlsserver"], payloads.Select(p => p.GetProperty("profile").GetString()));
+        Assert.Equal("example.com", payloads[0].GetProperty("identifiers")[0].GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task Challenge_authorize_follows_the_up_link_to_name_the_dns_01_record()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/chall/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"type":"dns-01","url":"https://acme.test/chall/1","status":"pending","token":"tok-1"}""",
+                headers: ("Link", "<https://acme.test/authz/1>;rel=\"up\""))))
+            .Always(HttpMethod.Post, "https://acme.test/authz/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"status":"pending","identifier":{"type":"dns","value":"example.com"},"wildcard":true,"challenges":[]}""")));
+
+        var run = await RunAsync(handler, "reg", key, "https://acme.test/acct/1", Server, "challenge", "https://acme.test/chall/1", "authorize");
+
+        using var accountKey = await KeyFile.LoadAsync(key, CancellationToken.None);
+        var keyAuthorization = KeyAuthorization.For("tok-1", accountKey);
+        Assert.Equal((ExitCodes.Success, ""), (run.Exit, run.Error));
+        Assert.Equal(
+            $"Key authorization: {keyAuthorization}\n" +
+            "TXT record name: _acme-challenge.example.com\n" +
+            $"TXT record value: {KeyAuthorization.Dns01TxtValue(keyAuthorization)}\n", run.Output);
+    }
+
+    [Fact]
+    public async Task An_acme_problem_prints_type_detail_and_each_subproblem_and_exits_1()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/order", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.BadRequest, """
+                {"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"Error creating new order :: 2 identifiers refused",
+                 "subproblems":[
+                   {"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"forbidden name","identifier":{"type":"dns","value":"bank.example"}},
+                   {"type":"urn:ietf:params:acme:error:malformed","detail":"invalid character","identifier":{"type":"dns","value":"a_b.example"}}]}
+                """, "application/problem+json")));
+
+        var run = await RunAsync(handler, "reg", key, "https://acme.test/acct/1", Server, "order", "create", "dns|bank.example", "dns|a_b.example");
+
+        Assert.Equal(ExitCodes.Failure, run.Exit);
+        Assert.Equal(
+            "concorde: error: urn:ietf:params:acme:error:rejectedIdentifier: Error creating new order :: 2 identifiers refused\n" +
+            "  urn:ietf:params:acme:error:rejectedIdentifier: forbidden name (dns|bank.example)\n" +
+            "  urn:ietf:params:acme:error:malformed: invalid character (dns|a_b.example)\n", run.Error);
+        Assert.Empty(run.Output);
+    }
+
+    private static HttpResponseMessage WithNonce(HttpResponseMessage response)
+    {
+        response.Headers.Add("Replay-Nonce", Guid.NewGuid().ToString("N"));
+        return response;
+    }
+
+    private static JsonElement Payload(ScriptedHandler.RecordedRequest request)
+    {
+        using var jws = JsonDocument.Parse(request.Body);
+        var payload = Base64Url.DecodeFromChars(jws.RootElement.GetProperty("payload").GetString());
+        using var document = JsonDocument.Parse(payload);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The directory, and fresh nonces for signed requests.</summary>
+    private static ScriptedHandler AcmeScript() => new ScriptedHandler()
+        .Always(HttpMethod.Get, Server, _ => ScriptedHandler.Json(HttpStatusCode.OK, DirectoryJson))
+        .Always(HttpMethod.Head, "https://acme.test/nonce", _ => WithNonce(new HttpResponseMessage(HttpStatusCode.OK)));
+
+    private static async Task<string> CreateKeyAsync(TempDirectory files)
+    {
+        var path = files.Combine("account.key");
+        using var key = KeyCurve.Generate();
+        await KeyFile.SaveAsync(path, key, CancellationToken.None);
+        return path;
+    }
+
+    private static Task<(int Exit, string Output, string Error)> RunAsync(ScriptedHandler handler, params string[] args) =>
+        InProcessCli.RunAsync(_ => new HttpClient(handler, disposeHandler: false), args);
+}
