@@ -15,7 +15,11 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
 // Test-only switches; administrators never need them.
 var overrides = new ShamanOverrides(Environment.GetEnvironmentVariable("CONCORDE_SYSLOG_SOCKET"),
-    int.TryParse(Environment.GetEnvironmentVariable("CONCORDE_TEST_KILL_AFTER_SAVE"), out var killAfter) ? killAfter : null);
+    int.TryParse(Environment.GetEnvironmentVariable("CONCORDE_TEST_KILL_AFTER_SAVE"), out var killAfter) ? killAfter : null)
+{
+    RequestTimeout = double.TryParse(Environment.GetEnvironmentVariable("CONCORDE_TEST_REQUEST_TIMEOUT"),
+        System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
+};
 var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
 var environment = new AppEnvironment(Console.Out, Console.Error, TimeProvider.System, version,
     Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE"));

@@ -7,7 +7,7 @@ namespace Concorde.Shaman;
 /// <summary>The CA connection of one run, opened only when a domain needs it: a run where every certificate
 /// is current sends nothing at all. The account is created on first use and recorded at once.</summary>
 public sealed class AcmeSession(HttpClient http, ProfileSettings settings, ProfileDocument document, ECDsa accountKey,
-    TimeProvider time, ShamanLog log)
+    TimeProvider time, ShamanLog log, AcmeClientOptions? clientOptions = null)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private AcmeClient? _client;
@@ -20,7 +20,7 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
         await _gate.WaitAsync(ct);
         try
         {
-            _client ??= await AcmeClient.CreateAsync(http, settings.Server, time, null, ct);
+            _client ??= await AcmeClient.CreateAsync(http, settings.Server, time, clientOptions, ct);
             _account ??= await AccountAsync(_client, ct);
             return (_client, _account);
         }

@@ -15,10 +15,15 @@ public static class DomainName
     public static string? Problem(string name)
     {
         if (name.Length == 0) return "the name is empty";
+        // IPAddress.TryParse also takes the inet_aton shorthands ("10", "127.1", "0x7f.0.0.1") and "[::1]"; RFC 8738
+        // identifiers are dotted-quad IPv4 and plain IPv6 text.
         if (IPAddress.TryParse(name, out var address))
-            return address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !name.Contains('%')
-                ? null
-                : "is not a plain IPv4 or IPv6 address";
+            return address.AddressFamily switch
+            {
+                AddressFamily.InterNetwork when address.ToString() == name => null,
+                AddressFamily.InterNetworkV6 when !name.Contains('%') && !name.Contains('[') => null,
+                _ => "is not a plain IPv4 or IPv6 address (write IPv4 as four decimal numbers, e.g. 192.0.2.1)",
+            };
         if (name.EndsWith('.')) return "ends with a dot; write the name without the trailing dot";
         if (name.Length > MaxNameLength) return $"is longer than {MaxNameLength} characters";
         var labels = name.Split('.');

@@ -45,7 +45,7 @@ public static class PythonJson
         }
         text.Append('{');
         var first = true;
-        foreach (var (key, child) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (key, child) in obj.OrderBy(p => p.Key, CodePointOrder))
         {
             text.Append(first ? "\n" : ",\n");
             first = false;
@@ -134,4 +134,19 @@ public static class PythonJson
     }
 
     private static void Indent(StringBuilder text, int depth) => text.Append(' ', depth * 4);
+
+    /// <summary>Python's sort_keys compares code points. Ordinal UTF-16 order differs from it once a key holds a
+    /// character above U+FFFF (its surrogates sort before U+E000..U+FFFF).</summary>
+    private static readonly Comparer<string> CodePointOrder = Comparer<string>.Create((a, b) =>
+    {
+        var x = a.EnumerateRunes();
+        var y = b.EnumerateRunes();
+        while (true)
+        {
+            bool moreX = x.MoveNext(), moreY = y.MoveNext();
+            if (!moreX || !moreY) return moreX.CompareTo(moreY);
+            var order = x.Current.Value.CompareTo(y.Current.Value);
+            if (order != 0) return order;
+        }
+    });
 }

@@ -14,7 +14,9 @@ public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string 
         string rule;
         if (renewalDays is { } days)
         {
-            renewAt = notAfter - TimeSpan.FromDays(days);
+            // A window reaching back before year 1 (or beyond TimeSpan) simply means "renew now".
+            var sinceYearOne = notAfter - DateTimeOffset.MinValue;
+            renewAt = days >= sinceYearOne.TotalDays ? DateTimeOffset.MinValue : notAfter - TimeSpan.FromDays(days);
             rule = $"{days:0.##} days before expiry (renewal)";
         }
         else

@@ -1,3 +1,4 @@
+using Concorde.Acme;
 using Concorde.Acme.Http;
 using Concorde.Acme.Keys;
 using Concorde.Acme.Problems;
@@ -46,7 +47,8 @@ public static class ShamanCommand
             // Re-read under the lock: the run that held it may have changed the file.
             var document = await ProfileDocument.LoadAsync(directory, ct, KillAfterSave(overrides.KillAfterSave));
             var settings = ProfileSettings.Parse(document.Root);
-            return await RunProfileAsync(options, environment, directory, document, settings, ct);
+            var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
+            return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, ct);
         }
         catch (ProfileException e)
         {
@@ -56,7 +58,7 @@ public static class ShamanCommand
     }
 
     private static async Task<int> RunProfileAsync(ShamanOptions options, AppEnvironment environment, string directory,
-        ProfileDocument document, ProfileSettings settings, CancellationToken ct)
+        ProfileDocument document, ProfileSettings settings, AcmeClientOptions? clientOptions, CancellationToken ct)
     {
         using var syslog = new SyslogSender(options.SyslogSocket, "shaman", environment.Time);
         var log = new ShamanLog(environment.Out, syslog, (LogLevel)settings.LogThreshold, options.Quiet);
@@ -69,7 +71,7 @@ public static class ShamanCommand
             var keys = new KeyStore(document, log);
             var accountKey = await keys.AccountKeyAsync(ct);
             var context = new ShamanContext(settings, document, keys,
-                new AcmeSession(http, settings, document, accountKey, environment.Time, log),
+                new AcmeSession(http, settings, document, accountKey, environment.Time, log, clientOptions),
                 new AuthenticatorRunner(directory, settings.AuthenticatorTimeout, log), log, environment.Time);
 
             var failed = 0;

@@ -47,21 +47,21 @@ public sealed record ShamanOptions
     {
         var options = new ShamanOptions();
         string? directory = null;
-        for (var i = 0; i < args.Count; i++)
+        var operandsOnly = false;
+        foreach (var arg in args)
         {
-            switch (args[i])
+            switch (arg)
             {
-                case "-q" or "--quiet": options = options with { Quiet = true }; break;
-                case "-h" or "--help": options = options with { Help = true }; break;
-                case "--version": options = options with { Version = true }; break;
-                case "--": 
-                    if (i + 1 < args.Count && directory is null) directory = args[++i];
-                    break;
-                case var flag when flag.StartsWith('-') && flag.Length > 1:
+                case "--" when !operandsOnly: operandsOnly = true; break;
+                case "-q" or "--quiet" when !operandsOnly: options = options with { Quiet = true }; break;
+                case "-h" or "--help" when !operandsOnly: options = options with { Help = true }; break;
+                case "--version" when !operandsOnly: options = options with { Version = true }; break;
+                case var flag when !operandsOnly && flag.StartsWith('-') && flag.Length > 1:
                     return (null, $"unknown option {flag}");
                 default:
-                    if (directory is not null) return (null, $"only one profile directory, got \"{directory}\" and \"{args[i]}\"");
-                    directory = args[i];
+                    // After "--" everything is the directory, even a name starting with '-'.
+                    if (directory is not null) return (null, $"only one profile directory, got \"{directory}\" and \"{arg}\"");
+                    directory = arg;
                     break;
             }
         }

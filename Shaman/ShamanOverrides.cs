@@ -5,4 +5,8 @@ namespace Concorde.Shaman;
 public sealed record ShamanOverrides(string? SyslogSocket, int? KillAfterSave)
 {
     public static ShamanOverrides None { get; } = new(null, null);
+
+    /// <summary>Replaces <see cref="Concorde.Acme.AcmeClientOptions.RequestTimeout"/> (30 s), so a test of a CA that
+    /// hangs needs seconds, not minutes.</summary>
+    public TimeSpan? RequestTimeout { get; init; }
 }

@@ -13,8 +13,12 @@ public sealed class SyslogSender : IDisposable
     private const int FacilityDaemon = 3;
     /// <summary>Datagrams above this are truncated; syslog daemons commonly accept at least this much.</summary>
     private const int MaxMessageBytes = 8192;
+    /// <summary>How long one datagram may wait for room in the daemon's queue (Linux queues only
+    /// net.unix.max_dgram_qlen, default 10). A daemon that lets it expire is taken as stuck: the rest of the run
+    /// logs to stdout only, instead of hanging the run.</summary>
+    private const int SendTimeoutMilliseconds = 1000;
 
-    private readonly Socket? _socket;
+    private Socket? _socket;
     private readonly string _ident;
     private readonly int _pid;
     private readonly TimeProvider _time;
@@ -31,6 +35,7 @@ public sealed class SyslogSender : IDisposable
             try
             {
                 socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+                socket.SendTimeout = SendTimeoutMilliseconds;
                 _socket = socket;
             }
             catch (SocketException)
@@ -58,11 +63,17 @@ public sealed class SyslogSender : IDisposable
         {
             try
             {
-                _socket.Send(bytes.AsSpan(0, Math.Min(bytes.Length, MaxMessageBytes)));
+                _socket?.Send(bytes.AsSpan(0, Math.Min(bytes.Length, MaxMessageBytes)));
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                // The daemon reads nothing; stdout still has the message, and later ones do not wait again.
+                _socket?.Dispose();
+                _socket = null;
             }
             catch (SocketException)
             {
-                // The daemon went away or its queue is full; stdout still has the message.
+                // The daemon went away; stdout still has the message.
             }
         }
     }
@@ -77,5 +88,8 @@ public sealed class SyslogSender : IDisposable
         _ => 7,
     };
 
-    public void Dispose() => _socket?.Dispose();
+    public void Dispose()
+    {
+        lock (_lock) _socket?.Dispose();
+    }
 }

@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using Concorde.Acme.Wire;
+using Concorde.Tests.Support;
+using Xunit;
+
+namespace Concorde.Tests.Shaman;
+
+/// <summary>Issue 4: one run carries a fresh profile to a certificate on disk; a run with nothing to do touches
+/// nothing and contacts nobody.</summary>
+public sealed partial class ShamanIssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
+{
+    [Theory]
+    [InlineData(Challenge.Http01, ShamanProfile.Http01)]
+    [InlineData(Challenge.Dns01, ShamanProfile.Dns01)]
+    [InlineData(Challenge.TlsAlpn01, ShamanProfile.TlsAlpn01)]
+    public async Task Fresh_profile_gets_a_certificate_in_one_run_with_authenticator_for(string challengeType, string program)
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName(challengeType);
+        profile.Write(profile.Config(challengeType, program, name));
+
+        var run = (await profile.RunAsync()).Exited(0);
+
+        using var leaf = profile.AssertCertificate(name);
+        Assert.Empty(run.ErrorLines);
+        // The authenticator's own output reaches the log, and shaman used the challenge type it was given.
+        Assert.Contains(run.Lines, l => l.StartsWith($"INFO {program} stdout: published", StringComparison.Ordinal));
+        Assert.Contains($"INFO {name}: authenticated {name} with {challengeType}", run.Lines);
+        await PythonFormat.AssertFormattedAsync(profile.Text());
+    }
+
+    [Fact]
+    public async Task Second_run_changes_nothing_and_sends_no_request_to_the_ca()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName();
+        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
+        var requestsBefore = CountRequests();
+        (await profile.RunAsync()).Exited(0);
+        var requestsAfterIssuance = CountRequests();
+        // The count below can fail: the first run must have shown up in Pebble's log.
+        Assert.True(requestsAfterIssuance.Posts >= 8, $"Pebble logged {requestsAfterIssuance.Posts - requestsBefore.Posts} POSTs for an issuance");
+        var before = profile.Snapshot();
+
+        var second = (await profile.RunAsync()).Exited(0);
+
+        Assert.Equal(requestsAfterIssuance, CountRequests());
+        Assert.Equal(before, profile.Snapshot());
+        Assert.Empty(second.ErrorLines);
+        Assert.DoesNotContain(second.Lines, l => l.Contains("created", StringComparison.Ordinal) || l.Contains("updating", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Missing_certificate_file_is_fetched_again_without_a_new_order()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName();
+        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
+        (await profile.RunAsync()).Exited(0);
+        var certificateId = profile.ReadDomain(name)["certificate_id"]!.GetValue<string>();
+        var pem = File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name)));
+        File.Delete(profile.PathOf(ShamanProfile.CertificateFile(name)));
+
+        var run = (await profile.RunAsync()).Exited(0);
+
+        Assert.Equal(pem, File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name))));
+        Assert.Equal(certificateId, profile.ReadDomain(name)["certificate_id"]!.GetValue<string>());
+        Assert.DoesNotContain(run.Lines, l => l.Contains("created order", StringComparison.Ordinal));
+    }
+
+    /// <summary>Requests Pebble's front end logged so far ("POST /path -> calling handler()"); this class's tests
+    /// run one at a time, so the difference between two counts is one test's traffic.</summary>
+    private (int All, int Posts) CountRequests()
+    {
+        var requests = RequestLine().Matches(pebble.Server.PebbleLog);
+        return (requests.Count, requests.Count(m => m.Groups[1].Value == "POST"));
+    }
+
+    [GeneratedRegex(@"\b(GET|HEAD|POST) /\S* -> calling handler\(\)")]
+    private static partial Regex RequestLine();
+}
