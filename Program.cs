@@ -22,7 +22,10 @@ var overrides = new ShamanOverrides(Environment.GetEnvironmentVariable("CONCORDE
 };
 var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
 var environment = new AppEnvironment(Console.Out, Console.Error, TimeProvider.System, version,
-    Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE"));
+    Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE"))
+{
+    OutputIsRedirected = Console.IsOutputRedirected,
+};
 try
 {
     if (invokedAs == "shaman")

@@ -15,6 +15,7 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
 
     public ECDsa AccountKey => accountKey;
 
+    /// <summary>The client and the account, creating the account on first use.</summary>
     public async Task<(AcmeClient Client, AcmeAccountKey Account)> OpenAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
@@ -23,6 +24,20 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
             _client ??= await AcmeClient.CreateAsync(http, settings.Server, time, clientOptions, ct);
             _account ??= await AccountAsync(_client, ct);
             return (_client, _account);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The client alone, for unauthenticated requests such as renewal information.</summary>
+    public async Task<AcmeClient> ClientAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            return _client ??= await AcmeClient.CreateAsync(http, settings.Server, time, clientOptions, ct);
         }
         finally
         {
@@ -40,7 +55,10 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
         }
         if (client.Directory.Meta?.TermsOfService is { } terms)
             log.Info($"agreeing to the terms of service at {terms}");
-        var account = await client.NewAccountAsync(accountKey, settings.Contact, termsOfServiceAgreed: true, null, ct);
+        if (client.Directory.Meta?.ExternalAccountRequired == true && settings.ExternalAccountBinding is null)
+            throw new ProfileException($"{ProfileSettings.FileName}: the CA requires an external account binding; add \"eab\": {{\"kid\": \"...\", \"hmacKey\": \"...\"}} with the values from the CA");
+        var account = await client.NewAccountAsync(accountKey, settings.Contact, termsOfServiceAgreed: true,
+            settings.ExternalAccountBinding?.ToBinding(), ct);
         await document.SetAsync("account_id", account.Location.AbsoluteUri, ct);
         log.Info($"created account {account.Location}");
         return new AcmeAccountKey(accountKey, account.Location);

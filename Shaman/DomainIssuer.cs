@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Concorde.Acme;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Problems;
@@ -19,31 +20,48 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
 {
     /// <summary>Each step moves the state forward; more steps than this would mean a server that loops.</summary>
     private const int MaxSteps = 10;
+    /// <summary>How soon to ask for renewal information again when the CA did not say (RFC 9773 §4.3 leaves
+    /// it to the client; a few times a day keeps up with a window the CA moves, e.g. after an incident).</summary>
+    private static readonly TimeSpan DefaultAriRecheck = TimeSpan.FromHours(6);
+    private static readonly TimeSpan AriRecheckAfterError = TimeSpan.FromHours(1);
+
+    private readonly DomainState _state = new(context.Document, domain.Name);
+    private bool _certificateFileChanged;
 
     private ProfileDocument Document => context.Document;
     private ShamanLog Log => context.Log;
     private string Name => domain.Name;
-    private IReadOnlyList<Identifier> Identifiers { get; } = [Identifier.ForName(domain.Name)];
+    private IReadOnlyList<Identifier> Identifiers => domain.Identifiers;
+    private DateTimeOffset Now => context.Time.GetUtcNow();
+
+    public DomainState State => _state;
 
     public async Task<DomainOutcome> RunAsync(CancellationToken ct)
     {
         var key = await context.Keys.DomainKeyAsync(domain, ct);
+        var outcome = await ReachCertificateAsync(key, ct);
+        if (_certificateFileChanged) await DeployAsync(ct);
+        return outcome;
+    }
+
+    private async Task<DomainOutcome> ReachCertificateAsync(ECDsa key, CancellationToken ct)
+    {
         var issued = false;
         AcmeResource<Order>? fresh = null;
         for (var step = 0; step < MaxSteps; step++)
         {
-            if (Document.Get(Name, "order_id") is { } orderId)
+            if (_state.OrderId is { } orderId)
             {
                 issued |= await AdvanceOrderAsync(ParseUrl(orderId, "order_id"), fresh, key, ct);
                 fresh = null;
             }
-            else if (Document.Get(Name, "certificate_id") is { } certificateId)
+            else if (_state.CertificateId is { } certificateId)
             {
                 // A certificate issued in this run is not reconsidered: a renewal window longer than the
                 // lifetime would otherwise order certificates without end.
                 if (issued) return DomainOutcome.Issued;
                 if (await IsCertificateCurrentAsync(ParseUrl(certificateId, "certificate_id"), key, ct))
-                    return issued ? DomainOutcome.Issued : DomainOutcome.Current;
+                    return DomainOutcome.Current;
             }
             else
             {
@@ -58,10 +76,34 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     private async Task<AcmeResource<Order>> NewOrderAsync(CancellationToken ct)
     {
         var (client, account) = await context.Session.OpenAsync(ct);
-        var order = await client.NewOrderAsync(account, new NewOrderPayload { Identifiers = Identifiers }, ct);
+        var profile = domain.Profile ?? context.Settings.Profile;
+        if (profile is not null) CheckProfile(client, profile);
+        // RFC 9773 §5: `replaces` only where the CA speaks ARI; others may refuse an unknown field.
+        var replaces = client.SupportsRenewalInfo ? _state.Replaces : null;
+        var request = new NewOrderPayload { Identifiers = Identifiers, Profile = profile, Replaces = replaces };
+        AcmeResource<Order> order;
+        try
+        {
+            order = await client.NewOrderAsync(account, request, ct);
+        }
+        catch (AcmeProblemException e) when (replaces is not null && e.Kind == ProblemKind.AlreadyReplaced)
+        {
+            Log.Info($"{Name}: the CA says certificate {replaces} was already replaced; ordering without \"replaces\"");
+            await Document.RemoveAsync(Name, "replaces", ct);
+            order = await client.NewOrderAsync(account, request with { Replaces = null }, ct);
+        }
         await Document.SetAsync(Name, "order_id", order.Location.AbsoluteUri, ct);
-        Log.Info($"{Name}: created order {order.Location}");
+        Log.Info($"{Name}: created order {order.Location}" + (profile is null ? "" : $" (profile {profile})"));
         return order;
+    }
+
+    private void CheckProfile(AcmeClient client, string profile)
+    {
+        var offered = client.Directory.Meta?.Profiles;
+        if (offered is null || offered.Count == 0)
+            throw new DomainFailure($"{Name}: profile \"{profile}\" is set, but the CA offers no certificate profiles; remove \"profile\" from shaman.json");
+        if (!offered.ContainsKey(profile))
+            throw new DomainFailure($"{Name}: the CA offers no profile \"{profile}\"; it offers {string.Join(", ", offered.Keys.Order())}. Fix \"profile\" in shaman.json");
     }
 
     // ---- an order -------------------------------------------------------------------------------------------
@@ -113,19 +155,49 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     {
         if (order.Value.Certificate is not { } certificateUrl)
             throw new DomainFailure($"{Name}: order {order.Location} is valid but names no certificate");
-        var chain = await client.DownloadCertificateAsync(account, certificateUrl, ct);
+        var chain = await ChooseChainAsync(client, account, await client.DownloadCertificateAsync(account, certificateUrl, ct), ct);
         var (leaf, problem) = CertificateFile.Check(chain.Pem, key, Identifiers);
         if (leaf is null)
             throw new DomainFailure($"{Name}: the server's certificate {certificateUrl} {problem}; not written");
-        Log.Info($"{Name}: got certificate {certificateUrl}, valid until {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
-        await WriteIfChangedAsync(chain.Pem, ct);
-        await Document.UpdateDomainAsync(Name, d =>
+        using (leaf)
         {
-            d["certificate_id"] = certificateUrl.AbsoluteUri;
-            d.Remove("order_id");
-        }, ct);
-        leaf.Dispose();
+            Log.Info($"{Name}: got certificate {certificateUrl}, valid until {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
+            await WriteIfChangedAsync(chain.Pem, ct);
+            await Document.UpdateDomainAsync(Name, d =>
+            {
+                d["certificate_id"] = certificateUrl.AbsoluteUri;
+                d.Remove("order_id");
+                d.Remove("replaces");
+                d.Remove("renewalInfo");
+            }, ct);
+            await RefreshRenewalInfoAsync(client, leaf, ct);
+        }
         return true;
+    }
+
+    /// <summary>With `preferredChain`, the chain whose top certificate is issued by that common name, among the
+    /// default and the alternates (RFC 8555 §7.4.2); otherwise, or when none matches, the server's default.</summary>
+    private async Task<CertificateChain> ChooseChainAsync(AcmeClient client, AcmeAccountKey account, CertificateChain chain, CancellationToken ct)
+    {
+        var preferred = domain.PreferredChain ?? context.Settings.PreferredChain;
+        if (preferred is null || TopIssuer(chain) == preferred) return chain;
+        foreach (var alternate in chain.Alternates)
+        {
+            var candidate = await client.DownloadCertificateAsync(account, alternate, ct);
+            if (TopIssuer(candidate) == preferred)
+            {
+                Log.Info($"{Name}: using the alternate chain issued by \"{preferred}\"");
+                return candidate;
+            }
+        }
+        Log.Warning($"{Name}: no chain offered by the CA ends at an issuer named \"{preferred}\" (preferredChain); using the default chain, issued by \"{TopIssuer(chain)}\"");
+        return chain;
+    }
+
+    private static string TopIssuer(CertificateChain chain)
+    {
+        var certificates = chain.Certificates();
+        return certificates.Count == 0 ? "" : certificates[^1].GetNameInfo(X509NameType.SimpleName, forIssuer: true);
     }
 
     // ---- authorizations and challenges ---------------------------------------------------------------------
@@ -140,45 +212,68 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
                 case AcmeStatus.Valid:
                     continue;
                 case AcmeStatus.Pending:
-                    Log.Info($"{Name}: authorizing {authorization.Value.Identifier.Value} ({authorizationUrl})");
+                    Log.Info($"{Name}: authorizing {Describe(authorization.Value)} ({authorizationUrl})");
                     await SatisfyAsync(client, account, authorization, ct);
                     break;
                 default:
-                    throw new DomainFailure($"{Name}: authorization for {authorization.Value.Identifier.Value} is " +
+                    throw new DomainFailure($"{Name}: authorization for {Describe(authorization.Value)} is " +
                                             $"{AcmeStatusConverter.Name(authorization.Value.Status)}; a new order starts on the next run");
             }
         }
     }
 
     /// <summary>Picks a challenge with an authenticator (the domain's own first, then the profile's), runs it,
-    /// tells the server to validate and waits for the verdict.</summary>
+    /// tells the server to validate, waits for the verdict, then runs the cleanup program, valid or not.</summary>
     private async Task SatisfyAsync(AcmeClient client, AcmeAccountKey account, AcmeResource<Authorization> authorization, CancellationToken ct)
     {
         var (challenge, program) = ChooseChallenge(authorization.Value);
         var identifier = authorization.Value.Identifier;
-        if (challenge.Status == AcmeStatus.Pending)
-        {
-            var keyAuthorization = KeyAuthorization.For(challenge.Token ?? throw new DomainFailure($"{Name}: challenge {challenge.Url} has no token"),
-                context.Session.AccountKey);
-            var isDns = challenge.Type == Challenge.Dns01;
-            var request = new ChallengeRequest(identifier.Value, identifier.Type, challenge.Type, challenge.Token, keyAuthorization,
-                isDns ? KeyAuthorization.Dns01RecordName(identifier.Value) : null,
-                isDns ? KeyAuthorization.Dns01TxtValue(keyAuthorization) : null);
-            await context.Authenticators.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
-            Log.Info($"{Name}: authenticated {identifier.Value} with {challenge.Type}");
-            await client.RespondToChallengeAsync(account, challenge.Url, ct);
-            Log.Info($"{Name}: validating challenge");
-        }
+        ChallengeRequest? request = null;
         try
         {
-            await client.WaitForAuthorizationAsync(account, authorization, ct);
+            if (challenge.Status == AcmeStatus.Pending)
+            {
+                var token = challenge.Token ?? throw new DomainFailure($"{Name}: challenge {challenge.Url} has no token");
+                var keyAuthorization = KeyAuthorization.For(token, context.Session.AccountKey);
+                var isDns = challenge.Type == Challenge.Dns01;
+                request = new ChallengeRequest(identifier.Value, identifier.Type, challenge.Type, token, keyAuthorization,
+                    isDns ? KeyAuthorization.Dns01RecordName(identifier.Value) : null,
+                    isDns ? KeyAuthorization.Dns01TxtValue(keyAuthorization) : null);
+                await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
+                Log.Info($"{Name}: authenticated {identifier.Value} with {challenge.Type}");
+                await client.RespondToChallengeAsync(account, challenge.Url, ct);
+                Log.Info($"{Name}: validating challenge");
+            }
+            try
+            {
+                await client.WaitForAuthorizationAsync(account, authorization, ct);
+            }
+            catch (AcmeProblemException e)
+            {
+                throw new DomainFailure($"{Name}: validation of {identifier.Value} with {challenge.Type} failed: {e.Problem}. " +
+                                        "Check that the authenticator publishes the response where the CA looks; a new order starts on the next run");
+            }
+            Log.Info($"{Name}: {identifier.Value} is authorized");
         }
-        catch (AcmeProblemException e)
+        finally
         {
-            throw new DomainFailure($"{Name}: validation of {identifier.Value} with {challenge.Type} failed: {e.Problem}. " +
-                                    "Check that the authenticator publishes the response where the CA looks; a new order starts on the next run");
+            if (request is not null) await CleanupAsync(request);
         }
-        Log.Info($"{Name}: {identifier.Value} is authorized");
+    }
+
+    private async Task CleanupAsync(ChallengeRequest request)
+    {
+        var program = domain.Cleanup.GetValueOrDefault(request.ChallengeType) ?? context.Settings.Cleanup.GetValueOrDefault(request.ChallengeType);
+        if (program is null) return;
+        try
+        {
+            // Cleanup runs even when the run is being cancelled: a published record should not linger.
+            await context.Programs.RunAsync(program, $"{Name}: {request.ChallengeType} cleanup", request, CancellationToken.None);
+        }
+        catch (ProgramFailedException e)
+        {
+            Log.Warning(e.Message);
+        }
     }
 
     private (Challenge Challenge, string Program) ChooseChallenge(Authorization authorization)
@@ -188,14 +283,18 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
                 if (challenge.Status is AcmeStatus.Pending or AcmeStatus.Processing && authenticators.TryGetValue(challenge.Type, out var program))
                     return (challenge, program);
         var offered = string.Join(" or ", authorization.Challenges.Select(c => c.Type));
-        throw new DomainFailure($"{Name}: no authenticator for {authorization.Identifier.Value}; the server offers {offered}. " +
+        throw new DomainFailure($"{Name}: no authenticator for {Describe(authorization)}; the server offers {offered}. " +
                                 "Add one to \"authenticators\" in shaman.json");
     }
 
+    private static string Describe(Authorization authorization) =>
+        authorization.Wildcard ? "*." + authorization.Identifier.Value : authorization.Identifier.Value;
+
     // ---- a certificate --------------------------------------------------------------------------------------
 
-    /// <summary>Checks the local file first; the CA is asked only when the file is missing or wrong. Returns
-    /// false (after dropping certificate_id) when a new certificate is needed.</summary>
+    /// <summary>Checks the local file first; the CA is asked only when the file is missing or wrong, or when the
+    /// ARI schedule is due for a refresh. Returns false (after dropping certificate_id) when a new certificate
+    /// is needed.</summary>
     private async Task<bool> IsCertificateCurrentAsync(Uri certificateUrl, ECDsa key, CancellationToken ct)
     {
         var path = Document.ResolvePath(domain.CertificateFileName);
@@ -226,16 +325,62 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         }
         using (leaf)
         {
-            var decision = RenewalDecision.Decide(leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime(),
-                context.Time.GetUtcNow(), context.Settings.RenewalDays);
+            var notAfter = leaf.NotAfter.ToUniversalTime();
+            // RFC 9773 §4.2 asks clients not to query for expired certificates; there is nothing to ask.
+            if (_state.RenewalInfo is { } known && Now >= known.CheckAfter && notAfter > Now)
+                await RefreshRenewalInfoAsync(await context.Session.ClientAsync(ct), leaf, ct);
+            var decision = RenewalDecision.Decide(leaf.NotBefore.ToUniversalTime(), notAfter, Now,
+                context.Settings.RenewalDays, _state.RenewalInfo?.Schedule);
             if (!decision.Renew)
             {
                 Log.Debug($"{Name}: {decision.Reason}");
                 return true;
             }
             Log.Info($"{Name}: certificate {decision.Reason}");
-            await Document.RemoveAsync(Name, "certificate_id", ct);
+            var replaces = TryCertificateId(leaf);
+            await Document.UpdateDomainAsync(Name, d =>
+            {
+                d.Remove("certificate_id");
+                if (replaces is not null) d["replaces"] = replaces;
+            }, ct);
             return false;
+        }
+    }
+
+    /// <summary>Asks the CA when to renew (RFC 9773) and records the window, a moment chosen in it and when to
+    /// ask again. Only for CAs that offer ARI; a failed query leaves the certificate to the fallback rule.</summary>
+    private async Task RefreshRenewalInfoAsync(AcmeClient client, X509Certificate2 leaf, CancellationToken ct)
+    {
+        if (!client.SupportsRenewalInfo || TryCertificateId(leaf) is not { } certificateId) return;
+        var previous = _state.RenewalInfo?.Schedule;
+        try
+        {
+            var info = await client.GetRenewalInfoAsync(certificateId, ct);
+            var window = info.Value.SuggestedWindow;
+            var schedule = AriSchedule.Choose(window.Start, window.End, previous, context.Random);
+            var recheck = info.RetryAfter is { } retryAfter && retryAfter > TimeSpan.FromMinutes(1) ? retryAfter : DefaultAriRecheck;
+            await _state.SetRenewalInfoAsync(schedule, Now + recheck, ct);
+            if (schedule != previous)
+                Log.Info($"{Name}: the CA suggests renewing between {window.Start:yyyy-MM-dd HH:mm} and {window.End:yyyy-MM-dd HH:mm} UTC; " +
+                         $"planned for {schedule.RenewAt:yyyy-MM-dd HH:mm} UTC" +
+                         (info.Value.ExplanationUrl is { } why ? $" ({why})" : ""));
+        }
+        catch (AcmeException e)
+        {
+            Log.Warning($"{Name}: renewal information (ARI) unavailable: {e.Message}; asking again in an hour");
+            await _state.SetRenewalInfoAsync(previous, Now + AriRecheckAfterError, ct);
+        }
+    }
+
+    private static string? TryCertificateId(X509Certificate2 leaf)
+    {
+        try
+        {
+            return CertificateId.For(leaf);
+        }
+        catch (ArgumentException)
+        {
+            return null;
         }
     }
 
@@ -244,7 +389,30 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         var path = Document.ResolvePath(domain.CertificateFileName);
         if (await CertificateFile.ReadAsync(path, ct) == pem) return;
         await CertificateFile.WriteAsync(path, pem, ct);
+        _certificateFileChanged = true;
         Log.Info($"{Name}: updating certificate {domain.CertificateFileName}");
+    }
+
+    /// <summary>The deploy hook runs after the certificate file changed. Its failure is reported, but the
+    /// certificate stays: issuing again would not help a server that fails to reload.</summary>
+    private async Task DeployAsync(CancellationToken ct)
+    {
+        if ((domain.Deploy ?? context.Settings.Deploy) is not { } program) return;
+        var environment = new Dictionary<string, string>
+        {
+            ["CONCORDE_DOMAIN"] = Name,
+            ["CONCORDE_CERT_PATH"] = Document.ResolvePath(domain.CertificateFileName),
+            ["CONCORDE_KEY_PATH"] = Document.ResolvePath(Document.Get(Name, "key") ?? domain.KeyFileName),
+        };
+        try
+        {
+            await context.Programs.RunAsync(program, $"{Name}: deploy", "", environment, ct);
+            Log.Info($"{Name}: deployed with {program}");
+        }
+        catch (ProgramFailedException e)
+        {
+            throw new DeployFailure($"{e.Message}; the new certificate is in place, run the deploy step by hand");
+        }
     }
 
     private Uri ParseUrl(string value, string field) =>
@@ -255,3 +423,6 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
 
 /// <summary>One domain failed; the message names it and says what to do. Other domains go on.</summary>
 public sealed class DomainFailure(string message) : Exception(message);
+
+/// <summary>The certificate is in place but the deploy hook failed: reported, not retried by re-issuing.</summary>
+public sealed class DeployFailure(string message) : Exception(message);

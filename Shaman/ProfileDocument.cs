@@ -65,6 +65,9 @@ public sealed class ProfileDocument
 
     public string? Get(string domain, string field) => (Domain(domain)[field] as JsonValue)?.GetValue<string>();
 
+    /// <summary>A domain's field as it is in the file (number, object, ...), or null.</summary>
+    public JsonNode? GetNode(string domain, string field) => Domain(domain)[field];
+
     public Task SetAsync(string field, string value, CancellationToken ct) =>
         UpdateAsync(root => root[field] = value, ct);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Concorde.Acme.Wire;
 
 namespace Concorde.Shaman;
 
@@ -20,6 +21,19 @@ public sealed record ProfileSettings
     public string? CaBundle { get; init; }
     public IReadOnlyList<string> Contact { get; init; } = [];
     public TimeSpan AuthenticatorTimeout { get; init; } = DefaultAuthenticatorTimeout;
+    /// <summary>Programs run after a challenge finished, valid or not (challenge type → program).</summary>
+    public IReadOnlyDictionary<string, string> Cleanup { get; init; } = new Dictionary<string, string>();
+    /// <summary>Run after a domain's certificate file changed.</summary>
+    public string? Deploy { get; init; }
+    /// <summary>The ACME profile to ask for (the directory's meta.profiles names them).</summary>
+    public string? Profile { get; init; }
+    /// <summary>Common name of the top issuer to prefer among the offered chains.</summary>
+    public string? PreferredChain { get; init; }
+    public ExternalAccountBindingSettings? ExternalAccountBinding { get; init; }
+    /// <summary>How many domains are worked on at once.</summary>
+    public int Parallel { get; init; } = DefaultParallel;
+
+    public const int DefaultParallel = 4;
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
     public static ProfileSettings Parse(JsonObject root)
@@ -38,13 +52,32 @@ public sealed record ProfileSettings
             Server = ParseServer(root["server"]),
             RenewalDays = OptionalNumber(root, "renewal", "days", min: 0),
             Authenticators = StringMap(root["authenticators"], "\"authenticators\""),
-            Domains = domains.Select(pair => DomainSettings.Parse(pair.Key, pair.Value)).ToList(),
+            Domains = ParseDomains(domains),
             LogThreshold = (int)(OptionalNumber(root, "logThreshold", "a Python logging level (10 debug … 50 critical)", 0, 50) ?? DefaultLogThreshold),
             CaBundle = OptionalString(root, "caBundle"),
             Contact = StringList(root["contact"], "\"contact\"").Select(c => c.Contains(':') ? c : "mailto:" + c).ToList(),
             AuthenticatorTimeout = TimeSpan.FromSeconds(OptionalNumber(root, "authenticatorTimeout", "seconds", 1, 86400)
                                                         ?? DefaultAuthenticatorTimeout.TotalSeconds),
+            Cleanup = StringMap(root["cleanup"], "\"cleanup\""),
+            Deploy = OptionalString(root, "deploy"),
+            Profile = OptionalString(root, "profile"),
+            PreferredChain = OptionalString(root, "preferredChain"),
+            ExternalAccountBinding = ExternalAccountBindingSettings.Parse(root["eab"]),
+            Parallel = (int)(OptionalNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
         };
+    }
+
+    /// <summary>Every name may appear in one domain only: two certificates for one name would fight over
+    /// nothing, but a name listed twice is almost always a typo.</summary>
+    private static IReadOnlyList<DomainSettings> ParseDomains(JsonObject domains)
+    {
+        var parsed = domains.Select(pair => DomainSettings.Parse(pair.Key, pair.Value)).ToList();
+        var owner = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var domain in parsed)
+            foreach (var identifier in domain.Identifiers)
+                if (!owner.TryAdd(identifier.Value, domain.Name) && owner[identifier.Value] != domain.Name)
+                    throw Error($"\"{identifier.Value}\" is listed in both domain \"{owner[identifier.Value]}\" and domain \"{domain.Name}\"");
+        return parsed;
     }
 
     private static Uri ParseServer(JsonNode? node)
@@ -97,7 +130,7 @@ public sealed record ProfileSettings
         return map;
     }
 
-    private static IReadOnlyList<string> StringList(JsonNode? node, string where)
+    internal static IReadOnlyList<string> StringList(JsonNode? node, string where)
     {
         if (node is null) return [];
         if (node is JsonValue single && single.GetValueKind() == JsonValueKind.String) return [single.GetValue<string>()];
@@ -125,9 +158,19 @@ public sealed record ProfileSettings
     internal static ProfileException Error(string message) => new($"{FileName}: {message}");
 }
 
-/// <summary>One entry of "domains": the certificate's primary name and its own authenticators.</summary>
-public sealed record DomainSettings(string Name, IReadOnlyDictionary<string, string> Authenticators)
+/// <summary>One entry of "domains": the certificate's primary name (also its file name), the other names
+/// on the same certificate, and settings that override the profile's.</summary>
+public sealed record DomainSettings
 {
+    public required string Name { get; init; }
+    /// <summary>The primary name first, then altNames, without duplicates: the order's identifiers.</summary>
+    public required IReadOnlyList<Identifier> Identifiers { get; init; }
+    public required IReadOnlyDictionary<string, string> Authenticators { get; init; }
+    public IReadOnlyDictionary<string, string> Cleanup { get; init; } = new Dictionary<string, string>();
+    public string? Deploy { get; init; }
+    public string? Profile { get; init; }
+    public string? PreferredChain { get; init; }
+
     public static DomainSettings Parse(string name, JsonNode? node)
     {
         if (DomainName.Problem(name) is { } problem)
@@ -135,13 +178,59 @@ public sealed record DomainSettings(string Name, IReadOnlyDictionary<string, str
         if (node is not JsonObject obj)
             throw ProfileSettings.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {ProfileSettings.Kind(node)}");
         var where = $"domain \"{name}\": ";
-        foreach (var field in new[] { "key", "order_id", "certificate_id" })
+        foreach (var field in new[] { "key", "order_id", "certificate_id", "lastFailure", "lastError", "replaces" })
             ProfileSettings.OptionalString(obj, field, where);
-        return new DomainSettings(name, ProfileSettings.StringMap(obj["authenticators"], $"{where}\"authenticators\""));
+        ProfileSettings.OptionalNumber(obj, "failures", "a count", 0);
+        var names = new List<string> { name };
+        foreach (var altName in ProfileSettings.StringList(obj["altNames"], $"{where}\"altNames\""))
+        {
+            if (DomainName.Problem(altName) is { } altProblem)
+                throw ProfileSettings.Error($"{where}\"altNames\": \"{Escape(altName)}\" {altProblem}");
+            if (!names.Contains(altName, StringComparer.OrdinalIgnoreCase)) names.Add(altName);
+        }
+        return new DomainSettings
+        {
+            Name = name,
+            Identifiers = names.Select(Identifier.ForName).ToList(),
+            Authenticators = ProfileSettings.StringMap(obj["authenticators"], $"{where}\"authenticators\""),
+            Cleanup = ProfileSettings.StringMap(obj["cleanup"], $"{where}\"cleanup\""),
+            Deploy = ProfileSettings.OptionalString(obj, "deploy", where),
+            Profile = ProfileSettings.OptionalString(obj, "profile", where),
+            PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
+        };
     }
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";
 
     private static string Escape(string name) => string.Concat(name.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+}
+
+/// <summary>`"eab": {"kid": "...", "hmacKey": "..."}`: the external account binding a CA hands out
+/// (RFC 8555 §7.3.4), used once, when the account is created.</summary>
+public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey)
+{
+    public static ExternalAccountBindingSettings? Parse(JsonNode? node)
+    {
+        if (node is null) return null;
+        if (node is not JsonObject obj)
+            throw ProfileSettings.Error($"\"eab\" must be an object {{\"kid\": \"...\", \"hmacKey\": \"...\"}}, found {ProfileSettings.Kind(node)}");
+        var kid = ProfileSettings.OptionalString(obj, "kid", "\"eab\": ") ?? throw ProfileSettings.Error("\"eab\" needs \"kid\", the key identifier from the CA");
+        var hmacKey = ProfileSettings.OptionalString(obj, "hmacKey", "\"eab\": ") ?? throw ProfileSettings.Error("\"eab\" needs \"hmacKey\", the MAC key from the CA");
+        try
+        {
+            Concorde.Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, hmacKey);
+        }
+        catch (FormatException)
+        {
+            // The key itself is a secret: the message says what is wrong, never what it is.
+            throw ProfileSettings.Error("\"eab\": \"hmacKey\" is not base64url; copy it exactly as the CA shows it");
+        }
+        return new ExternalAccountBindingSettings(kid, hmacKey);
+    }
+
+    public Concorde.Acme.Crypto.ExternalAccountBinding ToBinding() =>
+        Concorde.Acme.Crypto.ExternalAccountBinding.FromBase64Url(KeyId, HmacKey);
+
+    public override string ToString() => $"ExternalAccountBindingSettings {{ KeyId = {KeyId} }}";
 }

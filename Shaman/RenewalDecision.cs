@@ -5,14 +5,21 @@ public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string 
 {
     /// <summary>With <paramref name="renewalDays"/> (the original's `renewal`), renew when fewer days remain.
     /// Without, renew when a third of the lifetime remains, half for lifetimes under ten days, as Let's
-    /// Encrypt recommends for short-lived certificates.</summary>
-    public static RenewalDecision Decide(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double? renewalDays)
+    /// Encrypt recommends for short-lived certificates.
+    /// With an ARI schedule (RFC 9773) the CA's suggested window decides, at the moment chosen inside it.</summary>
+    public static RenewalDecision Decide(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double? renewalDays,
+        AriSchedule? ari = null)
     {
         if (notAfter <= now)
             return new RenewalDecision(true, notAfter, $"expired on {notAfter:yyyy-MM-dd HH:mm} UTC");
         DateTimeOffset renewAt;
         string rule;
-        if (renewalDays is { } days)
+        if (ari is not null)
+        {
+            renewAt = ari.RenewAt;
+            rule = $"the moment chosen in the CA's renewal window {ari.WindowStart:yyyy-MM-dd HH:mm} – {ari.WindowEnd:yyyy-MM-dd HH:mm} UTC (ARI)";
+        }
+        else if (renewalDays is { } days)
         {
             // A window reaching back before year 1 (or beyond TimeSpan) simply means "renew now".
             var sinceYearOne = notAfter - DateTimeOffset.MinValue;
@@ -34,4 +41,17 @@ public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string 
 
     private static string Describe(TimeSpan span) =>
         span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : $"{Math.Max(0, span.TotalMinutes):0} minutes";
+}
+
+/// <summary>The CA's suggested renewal window (RFC 9773 §4.2) and the moment chosen in it.</summary>
+public sealed record AriSchedule(DateTimeOffset WindowStart, DateTimeOffset WindowEnd, DateTimeOffset RenewAt)
+{
+    /// <summary>§4.2: "select a uniform random time within the suggested window". The same window keeps the
+    /// moment already chosen, so reruns agree; a changed window gets a new one.</summary>
+    public static AriSchedule Choose(DateTimeOffset start, DateTimeOffset end, AriSchedule? previous, Random random)
+    {
+        if (previous is not null && previous.WindowStart == start && previous.WindowEnd == end) return previous;
+        var span = end - start;
+        return new AriSchedule(start, end, start + span * random.NextDouble());
+    }
 }

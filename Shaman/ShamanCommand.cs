@@ -9,8 +9,13 @@ namespace Concorde.Shaman;
 /// <summary>`shaman [options] [&lt;profile dir&gt;]`: validate, lock, then carry every domain forward.</summary>
 public static class ShamanCommand
 {
-    public static async Task<int> RunAsync(string[] args, AppEnvironment environment, CancellationToken ct,
-        ShamanOverrides? overrides = null)
+    public static Task<int> RunAsync(string[] args, AppEnvironment environment, CancellationToken ct,
+        ShamanOverrides? overrides = null) =>
+        RunAsync(args, environment, overrides ?? ShamanOverrides.None, http: null, ct);
+
+    /// <summary>Tests pass their own HttpClient (a scripted CA) here.</summary>
+    internal static async Task<int> RunAsync(string[] args, AppEnvironment environment, ShamanOverrides overrides,
+        HttpClient? http, CancellationToken ct)
     {
         var (options, error) = ShamanOptions.Parse(args);
         if (options is null)
@@ -28,7 +33,6 @@ public static class ShamanCommand
             await environment.Out.WriteLineAsync($"shaman (concorde) {environment.Version}");
             return ExitCodes.Success;
         }
-        overrides ??= ShamanOverrides.None;
         if (overrides.SyslogSocket is not null) options = options with { SyslogSocket = overrides.SyslogSocket };
 
         var directory = Path.GetFullPath(options.ProfileDirectory);
@@ -37,7 +41,14 @@ public static class ShamanCommand
             if (!Directory.Exists(directory))
                 throw new ProfileException($"{directory}: no such profile directory");
             // Validate before taking the lock, so a broken profile changes nothing at all.
-            ProfileSettings.Parse((await ProfileDocument.LoadAsync(directory, ct)).Root);
+            var preview = await ProfileDocument.LoadAsync(directory, ct);
+            var previewSettings = ProfileSettings.Parse(preview.Root);
+            if (options.Status || options.DryRun)
+                return await ReportAsync(options, environment, preview, previewSettings, ct);
+
+            if (options.RandomSleep is { } longest && environment.OutputIsRedirected)
+                await Task.Delay(longest * environment.Random.NextDouble(), environment.Time, ct);
+
             using var runLock = RunLock.TryAcquire(directory);
             if (runLock is null)
             {
@@ -48,7 +59,7 @@ public static class ShamanCommand
             var document = await ProfileDocument.LoadAsync(directory, ct, KillAfterSave(overrides.KillAfterSave));
             var settings = ProfileSettings.Parse(document.Root);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
-            return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, ct);
+            return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, http, ct);
         }
         catch (ProfileException e)
         {
@@ -57,8 +68,29 @@ public static class ShamanCommand
         }
     }
 
+    private static async Task<int> ReportAsync(ShamanOptions options, AppEnvironment environment, ProfileDocument document,
+        ProfileSettings settings, CancellationToken ct)
+    {
+        var now = environment.Time.GetUtcNow();
+        var plans = new List<DomainPlan>();
+        foreach (var domain in settings.Domains)
+            plans.Add(await DomainPlan.ForAsync(domain, settings, document, now, options.Force, ct));
+        if (options.DryRun)
+        {
+            var account = new List<string>();
+            if (document.Get("key") is null) account.Add("create the account key account.key.priv.pem");
+            if (document.Get("account_id") is null) account.Add($"create an account at {settings.Server}");
+            await environment.Out.WriteAsync(StatusReport.DryRun(plans, account));
+        }
+        else
+        {
+            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now));
+        }
+        return ExitCodes.Success;
+    }
+
     private static async Task<int> RunProfileAsync(ShamanOptions options, AppEnvironment environment, string directory,
-        ProfileDocument document, ProfileSettings settings, AcmeClientOptions? clientOptions, CancellationToken ct)
+        ProfileDocument document, ProfileSettings settings, AcmeClientOptions? clientOptions, HttpClient? testHttp, CancellationToken ct)
     {
         using var syslog = new SyslogSender(options.SyslogSocket, "shaman", environment.Time);
         var log = new ShamanLog(environment.Out, syslog, (LogLevel)settings.LogThreshold, options.Quiet);
@@ -67,18 +99,27 @@ public static class ShamanCommand
         {
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             var roots = bundle is null ? null : AcmeHttpClientFactory.LoadTrustedRoots(document.ResolvePath(bundle));
-            using var http = AcmeHttpClientFactory.Create(environment.Version, roots);
+            using var ownHttp = testHttp is null ? AcmeHttpClientFactory.Create(environment.Version, roots) : null;
             var keys = new KeyStore(document, log);
             var accountKey = await keys.AccountKeyAsync(ct);
             var context = new ShamanContext(settings, document, keys,
-                new AcmeSession(http, settings, document, accountKey, environment.Time, log, clientOptions),
-                new AuthenticatorRunner(directory, settings.AuthenticatorTimeout, log), log, environment.Time);
+                new AcmeSession(testHttp ?? ownHttp!, settings, document, accountKey, environment.Time, log, clientOptions),
+                new ProgramRunner(directory, settings.AuthenticatorTimeout, log), log, environment.Time, environment.Random);
 
-            var failed = 0;
-            foreach (var domain in settings.Domains)
+            using var slots = new SemaphoreSlim(settings.Parallel);
+            var results = await Task.WhenAll(settings.Domains.Select(async domain =>
             {
-                if (!await RunDomainAsync(context, domain, ct)) failed++;
-            }
+                await slots.WaitAsync(ct);
+                try
+                {
+                    return await RunDomainAsync(context, domain, options.Force, ct);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }));
+            var failed = results.Count(ok => !ok);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
             return failed > 0 ? ExitCodes.Failure : ExitCodes.Success;
         }
@@ -99,32 +140,48 @@ public static class ShamanCommand
         };
     }
 
-    /// <summary>One domain's failure is logged and counted; it never stops the others.</summary>
-    private static async Task<bool> RunDomainAsync(ShamanContext context, DomainSettings domain, CancellationToken ct)
+    /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
+    private static async Task<bool> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force, CancellationToken ct)
     {
+        var issuer = new DomainIssuer(domain, context);
+        var now = context.Time.GetUtcNow();
+        if (!force && issuer.State.BackoffUntil is { } until && until > now)
+        {
+            context.Log.Warning($"{domain.Name}: skipped after {issuer.State.Failures} failed attempts until {until:yyyy-MM-dd HH:mm} UTC " +
+                                $"(last error: {issuer.State.LastError}); fix the cause, then run with --force to try now");
+            return false;
+        }
+        string message;
         try
         {
-            await new DomainIssuer(domain, context).RunAsync(ct);
+            await issuer.RunAsync(ct);
+            await issuer.State.ClearFailuresAsync(ct);
             return true;
         }
-        catch (DomainFailure e)
+        catch (DeployFailure e)
         {
+            // The certificate is fine; backing off would only delay the next renewal.
             context.Log.Error(e.Message);
+            return false;
         }
-        catch (AuthenticatorException e)
+        catch (Exception e) when (e is DomainFailure or ProgramFailedException)
         {
-            context.Log.Error(e.Message);
+            message = e.Message;
         }
         catch (AcmeProblemException e)
         {
-            context.Log.Error($"{domain.Name}: the CA refused: {e.Message}" +
-                              (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : ""));
+            message = $"{domain.Name}: the CA refused: {e.Message}" +
+                      (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : "");
         }
         catch (Exception e) when (e is AcmeException or KeyFileException or IOException or UnauthorizedAccessException
-                                      or ProfileException or System.Security.Cryptography.CryptographicException)
+                                      or ProfileException or System.Security.Cryptography.CryptographicException or HttpRequestException)
         {
-            context.Log.Error($"{domain.Name}: {e.Message}");
+            message = $"{domain.Name}: {e.Message}";
         }
+        context.Log.Error(message);
+        var failures = issuer.State.Failures + 1;
+        await issuer.State.RecordFailureAsync(message, now, CancellationToken.None);
+        context.Log.Info($"{domain.Name}: will try again after {FailureBackoff.NextAttempt(failures, now):yyyy-MM-dd HH:mm} UTC ({failures} failures)");
         return false;
     }
 }

@@ -6,6 +6,7 @@ public sealed record ShamanContext(
     ProfileDocument Document,
     KeyStore Keys,
     AcmeSession Session,
-    AuthenticatorRunner Authenticators,
+    ProgramRunner Programs,
     ShamanLog Log,
-    TimeProvider Time);
+    TimeProvider Time,
+    Random Random);

@@ -7,38 +7,55 @@ public sealed record ShamanOptions
     public bool Quiet { get; init; }
     public bool Help { get; init; }
     public bool Version { get; init; }
+    /// <summary>Ignore the failure backoff: try failed domains now.</summary>
+    public bool Force { get; init; }
+    /// <summary>Print each domain's state and plan, contact nobody, change nothing.</summary>
+    public bool Status { get; init; }
+    public bool Json { get; init; }
+    /// <summary>Print what a run would do, contact nobody, change nothing.</summary>
+    public bool DryRun { get; init; }
+    /// <summary>Sleep a random time up to this first (cron spreading); skipped on a terminal.</summary>
+    public TimeSpan? RandomSleep { get; init; }
     /// <summary>Where syslog datagrams go; tests point it at their own socket.</summary>
     public string SyslogSocket { get; init; } = SyslogSender.DefaultSocketPath;
 
     public const string Usage = """
-        usage: shaman [--quiet] [<profile dir>]
-               concorde shaman [--quiet] [<profile dir>]
+        usage: shaman [options] [<profile dir>]
+               concorde shaman [options] [<profile dir>]
 
         Keeps the certificates of one profile issued and renewed. Reads and updates
         <profile dir>/shaman.json (default: the current directory): creates the keys and the
         ACME account, orders certificates, runs the authenticators, writes
-        <name>.cert.pub.pem, and renews when a certificate is within `renewal` days of expiry.
+        <name>.cert.pub.pem, and renews in time (the CA's ARI window when it offers one, else
+        `renewal` days before expiry, else when a third of the lifetime remains).
         Safe to run as often as you like (cron: twice a day); a run with nothing to do
         contacts no server.
 
         options:
-          -q, --quiet    print only warnings and errors (for cron mail)
-          -h, --help     show this help
-          --version      print the version
+          -q, --quiet              print only warnings and errors (for cron mail)
+          --status                 show each domain's certificate, renewal plan, last error and
+                                   backoff; contacts nobody, changes nothing
+          --json                   with --status: machine-readable output
+          --dry-run                print what a run would do; contacts nobody, changes nothing
+          --force                  try domains that are backing off after failures now
+          --random-sleep <secs>    first sleep a random time up to <secs> (spreads cron load;
+                                   skipped when stdout is a terminal)
+          -h, --help               show this help
+          --version                print the version
 
         exit status:
           0    every certificate is current or was issued
-          1    at least one domain failed (see the ERROR lines)
+          1    at least one domain failed or is backing off (see the ERROR/WARNING lines)
           2    usage or configuration error; nothing was changed
           75   another shaman is working on this profile; nothing was done
           130  interrupted (SIGINT/SIGTERM); the state so far is saved
 
-        example shaman.json:
+        example shaman.json (README.md lists every field):
           {
               "server": "https://acme-v02.api.letsencrypt.org/directory",
               "renewal": 30,
               "authenticators": { "http-01": "/usr/local/bin/prove-challenge" },
-              "domains": { "example.com": {} }
+              "domains": { "example.com": { "altNames": ["www.example.com"] } }
           }
         """;
 
@@ -48,14 +65,25 @@ public sealed record ShamanOptions
         var options = new ShamanOptions();
         string? directory = null;
         var operandsOnly = false;
-        foreach (var arg in args)
+        for (var i = 0; i < args.Count; i++)
         {
+            var arg = args[i];
             switch (arg)
             {
                 case "--" when !operandsOnly: operandsOnly = true; break;
                 case "-q" or "--quiet" when !operandsOnly: options = options with { Quiet = true }; break;
                 case "-h" or "--help" when !operandsOnly: options = options with { Help = true }; break;
                 case "--version" when !operandsOnly: options = options with { Version = true }; break;
+                case "--force" when !operandsOnly: options = options with { Force = true }; break;
+                case "--status" when !operandsOnly: options = options with { Status = true }; break;
+                case "--json" when !operandsOnly: options = options with { Json = true }; break;
+                case "--dry-run" when !operandsOnly: options = options with { DryRun = true }; break;
+                case "--random-sleep" when !operandsOnly:
+                    if (++i >= args.Count || !double.TryParse(args[i], System.Globalization.NumberStyles.Float,
+                            System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || seconds > 86400)
+                        return (null, "--random-sleep needs a number of seconds (0 to 86400)");
+                    options = options with { RandomSleep = TimeSpan.FromSeconds(seconds) };
+                    break;
                 case var flag when !operandsOnly && flag.StartsWith('-') && flag.Length > 1:
                     return (null, $"unknown option {flag}");
                 default:
@@ -65,6 +93,8 @@ public sealed record ShamanOptions
                     break;
             }
         }
+        if (options.Json && !options.Status) return (null, "--json goes with --status");
+        if (options.Status && options.DryRun) return (null, "--status and --dry-run are alternatives; use one");
         return (options with { ProfileDirectory = directory ?? "." }, null);
     }
 }

@@ -3,23 +3,47 @@ using System.Text;
 
 namespace Concorde.Shaman;
 
-/// <summary>What an authenticator is told about the challenge it must satisfy.</summary>
+/// <summary>What an authenticator (and a cleanup program) is told about the challenge.</summary>
 public sealed record ChallengeRequest(
     string Identifier, string IdentifierType, string ChallengeType, string Token, string KeyAuthorization,
-    string? DnsName, string? DnsValue);
+    string? DnsName, string? DnsValue)
+{
+    /// <summary>The original protocol's stdin: "&lt;token&gt;\n&lt;key authorization&gt;\n".</summary>
+    public string StandardInput => $"{Token}\n{KeyAuthorization}\n";
 
-/// <summary>Runs the external programs that publish challenge responses. The original protocol: no arguments,
-/// stdin "&lt;token&gt;\n&lt;key authorization&gt;\n", exit status 0 means done. The same values are in the
-/// environment (secrets never go on the command line, where `ps` shows them).</summary>
-public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeout, ShamanLog log)
+    public IReadOnlyDictionary<string, string> Environment()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["CONCORDE_IDENTIFIER"] = Identifier,
+            ["CONCORDE_IDENTIFIER_TYPE"] = IdentifierType,
+            ["CONCORDE_CHALLENGE_TYPE"] = ChallengeType,
+            ["CONCORDE_TOKEN"] = Token,
+            ["CONCORDE_KEY_AUTHORIZATION"] = KeyAuthorization,
+        };
+        if (DnsName is not null) variables["CONCORDE_DNS_NAME"] = DnsName;
+        if (DnsValue is not null) variables["CONCORDE_DNS_VALUE"] = DnsValue;
+        return variables;
+    }
+}
+
+/// <summary>Runs the administrator's programs: authenticators, cleanup and deploy hooks. No arguments (values
+/// go on stdin and in the environment, never on the command line, where `ps` shows them), the profile
+/// directory as working directory, output to the log, killed with its children after the timeout; exit
+/// status 0 means done.</summary>
+public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, ShamanLog log)
 {
     /// <summary>How much of a program's output reaches the log; the rest is counted, not kept.</summary>
     private const int MaxLoggedChars = 4096;
 
-    public async Task RunAsync(string program, string purpose, ChallengeRequest request, CancellationToken ct)
+    public Task RunAsync(string program, string purpose, ChallengeRequest request, CancellationToken ct) =>
+        RunAsync(program, purpose, request.StandardInput, request.Environment(), ct);
+
+    public async Task RunAsync(string program, string purpose, string standardInput,
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
         var path = Resolve(program)
-                   ?? throw new AuthenticatorException($"{purpose} program \"{program}\" not found in {profileDirectory} or on PATH");
+                   ?? throw new ProgramFailedException($"{purpose} program \"{program}\" not found in {profileDirectory} or on PATH");
         var start = new ProcessStartInfo(path)
         {
             WorkingDirectory = profileDirectory,
@@ -28,13 +52,7 @@ public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeou
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["CONCORDE_IDENTIFIER"] = request.Identifier;
-        start.Environment["CONCORDE_IDENTIFIER_TYPE"] = request.IdentifierType;
-        start.Environment["CONCORDE_CHALLENGE_TYPE"] = request.ChallengeType;
-        start.Environment["CONCORDE_TOKEN"] = request.Token;
-        start.Environment["CONCORDE_KEY_AUTHORIZATION"] = request.KeyAuthorization;
-        if (request.DnsName is not null) start.Environment["CONCORDE_DNS_NAME"] = request.DnsName;
-        if (request.DnsValue is not null) start.Environment["CONCORDE_DNS_VALUE"] = request.DnsValue;
+        foreach (var (name, value) in environment) start.Environment[name] = value;
 
         using var process = new Process { StartInfo = start };
         try
@@ -43,7 +61,7 @@ public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeou
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new AuthenticatorException($"{purpose} program {path} cannot be started ({e.Message}); is it executable (chmod +x)?");
+            throw new ProgramFailedException($"{purpose} program {path} cannot be started ({e.Message}); is it executable (chmod +x)?");
         }
 
         var stdout = CaptureAsync(process.StandardOutput);
@@ -54,7 +72,7 @@ public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeou
         {
             try
             {
-                await process.StandardInput.WriteAsync($"{request.Token}\n{request.KeyAuthorization}\n".AsMemory(), deadline.Token);
+                await process.StandardInput.WriteAsync(standardInput.AsMemory(), deadline.Token);
                 process.StandardInput.Close();
             }
             catch (IOException)
@@ -68,7 +86,7 @@ public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeou
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
             ct.ThrowIfCancellationRequested();
-            throw new AuthenticatorException($"{purpose} program {path} did not finish within {timeout.TotalSeconds:0} s and was killed (authenticatorTimeout)");
+            throw new ProgramFailedException($"{purpose} program {path} did not finish within {timeout.TotalSeconds:0} s and was killed (authenticatorTimeout in shaman.json)");
         }
         finally
         {
@@ -76,7 +94,7 @@ public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeou
             LogOutput(path, "stderr", await stderr);
         }
         if (process.ExitCode != 0)
-            throw new AuthenticatorException($"{purpose} program {path} failed with exit status {process.ExitCode}{SignalNote(process.ExitCode)}");
+            throw new ProgramFailedException($"{purpose} program {path} failed with exit status {process.ExitCode}{SignalNote(process.ExitCode)}");
     }
 
     /// <summary>A name with a slash is relative to the profile; a bare name is looked for in the profile
@@ -120,4 +138,4 @@ public sealed class AuthenticatorRunner(string profileDirectory, TimeSpan timeou
 }
 
 /// <summary>An authenticator or hook program failed; fails the domain, not the run.</summary>
-public sealed class AuthenticatorException(string message) : Exception(message);
+public sealed class ProgramFailedException(string message) : Exception(message);

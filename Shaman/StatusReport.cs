@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Concorde.Shaman;
+
+/// <summary>Prints domain plans: the `--status` table or JSON, and the `--dry-run` list of intended actions.</summary>
+public static class StatusReport
+{
+    public static string Table(IReadOnlyList<DomainPlan> plans, DateTimeOffset now)
+    {
+        var rows = new List<string[]> { new[] { "DOMAIN", "STATE", "NOT AFTER (UTC)", "DAYS LEFT", "RENEW AT (UTC)", "NEXT RUN" } };
+        foreach (var plan in plans)
+        {
+            rows.Add(
+            [
+                plan.Names.Count > 1 ? $"{plan.Name} (+{plan.Names.Count - 1})" : plan.Name,
+                plan.Failures > 0 ? $"{plan.State}, {plan.Failures} failures" : plan.State,
+                plan.NotAfter?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
+                plan.NotAfter is { } notAfter ? ((notAfter - now).TotalDays).ToString("0.0", CultureInfo.InvariantCulture) : "-",
+                plan.RenewAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
+                plan.Action,
+            ]);
+        }
+        var widths = Enumerable.Range(0, rows[0].Length - 1).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            for (var c = 0; c < widths.Length; c++) text.Append(row[c].PadRight(widths[c] + 2));
+            text.Append(row[^1]).Append('\n');
+        }
+        foreach (var plan in plans.Where(p => p.LastError is not null))
+            text.Append($"last error of {plan.Name}: {plan.LastError}\n");
+        return text.ToString();
+    }
+
+    public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions) =>
+        string.Concat(accountActions.Select(a => $"would {a}\n")) +
+        string.Concat(plans.Select(p => $"{p.Name}: would {p.Action}\n"));
+
+    public static string Json(IReadOnlyList<DomainPlan> plans)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("domains");
+            foreach (var plan in plans)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", plan.Name);
+                json.WriteStartArray("names");
+                foreach (var name in plan.Names) json.WriteStringValue(name);
+                json.WriteEndArray();
+                json.WriteString("state", plan.State);
+                WriteOptional(json, "orderUrl", plan.OrderUrl);
+                WriteOptional(json, "certificateUrl", plan.CertificateUrl);
+                WriteOptional(json, "notAfter", plan.NotAfter);
+                WriteOptional(json, "renewAt", plan.RenewAt);
+                WriteOptional(json, "renewalReason", plan.RenewalReason);
+                json.WriteNumber("failures", plan.Failures);
+                WriteOptional(json, "lastError", plan.LastError);
+                WriteOptional(json, "backoffUntil", plan.BackoffUntil);
+                json.WriteString("nextRun", plan.Action);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null) json.WriteNull(name);
+        else json.WriteString(name, value);
+    }
+
+    private static void WriteOptional(Utf8JsonWriter json, string name, DateTimeOffset? value)
+    {
+        if (value is { } time) json.WriteString(name, DomainState.FormatTime(time));
+        else json.WriteNull(name);
+    }
+}
