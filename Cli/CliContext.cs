@@ -43,7 +43,7 @@ internal sealed class CliContext(AppEnvironment environment, OutputPrinter print
 
     private async Task<ServerSession> ConnectAsync(Uri server, ECDsa? key, Uri? accountUrl)
     {
-        var roots = caBundle is null ? null : AcmeHttpClientFactory.LoadTrustedRoots(caBundle);
+        var roots = caBundle is null ? null : AcmeHttpClientFactory.TrustOnly(caBundle);
         var http = createHttpClient(roots);
         try
         {

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Concorde.Acme;
 using Concorde.Acme.Problems;
@@ -5,24 +6,30 @@ using Concorde.Acme.Problems;
 namespace Concorde.Shaman;
 
 /// <summary>The CA connection of one run, opened only when a domain needs it: a run where every certificate
-/// is current sends nothing at all. The account is created on first use and recorded at once.</summary>
-public sealed class AcmeSession(HttpClient http, ProfileSettings settings, ProfileDocument document, ECDsa accountKey,
-    TimeProvider time, ShamanLog log, AcmeClientOptions? clientOptions = null)
+/// is current loads no account key, no TLS library and sends nothing at all. The account key is created and
+/// the account registered on first use, each recorded at once.</summary>
+public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, ProfileSettings settings, ProfileDocument document,
+    KeyStore keys, TimeProvider time, ShamanLog log, AcmeClientOptions? clientOptions = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private HttpClient? _http;
+    private ECDsa? _accountKey;
     private AcmeClient? _client;
     private AcmeAccountKey? _account;
+    private ExceptionDispatchInfo? _unreachable;
 
-    public ECDsa AccountKey => accountKey;
+    /// <summary>The account key; available once <see cref="OpenAsync"/> has run.</summary>
+    public ECDsa AccountKey => _accountKey ?? throw new InvalidOperationException("the ACME session is not open yet");
 
-    /// <summary>The client and the account, creating the account on first use.</summary>
+    /// <summary>The client and the account, creating the account key and the account on first use.</summary>
     public async Task<(AcmeClient Client, AcmeAccountKey Account)> OpenAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            _client ??= await AcmeClient.CreateAsync(http, settings.Server, time, clientOptions, ct);
-            _account ??= await AccountAsync(_client, ct);
+            _accountKey ??= await keys.AccountKeyAsync(ct);
+            _client ??= await CreateClientAsync(ct);
+            _account ??= await AccountAsync(_client, _accountKey, ct);
             return (_client, _account);
         }
         finally
@@ -37,7 +44,7 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
         await _gate.WaitAsync(ct);
         try
         {
-            return _client ??= await AcmeClient.CreateAsync(http, settings.Server, time, clientOptions, ct);
+            return _client ??= await CreateClientAsync(ct);
         }
         finally
         {
@@ -45,7 +52,24 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
         }
     }
 
-    private async Task<AcmeAccountKey> AccountAsync(AcmeClient client, CancellationToken ct)
+    /// <summary>A directory that could not be read, after the client's own retries, fails every later domain of
+    /// this run at once: a CA that is down would otherwise cost each domain the whole retry schedule again.</summary>
+    private async Task<AcmeClient> CreateClientAsync(CancellationToken ct)
+    {
+        _unreachable?.Throw();
+        try
+        {
+            _http ??= createHttp();
+            return await AcmeClient.CreateAsync(_http, settings.Server, time, clientOptions, ct);
+        }
+        catch (AcmeException e)
+        {
+            _unreachable = ExceptionDispatchInfo.Capture(e);
+            throw;
+        }
+    }
+
+    private async Task<AcmeAccountKey> AccountAsync(AcmeClient client, ECDsa accountKey, CancellationToken ct)
     {
         if (document.Get("account_id") is { } recorded)
         {
@@ -66,4 +90,11 @@ public sealed class AcmeSession(HttpClient http, ProfileSettings settings, Profi
 
     /// <summary>True when the server says the resource is gone (404), as the original checked.</summary>
     public static bool IsNotFound(AcmeProblemException e) => e.HttpStatus == System.Net.HttpStatusCode.NotFound;
+
+    public void Dispose()
+    {
+        if (ownsHttp) _http?.Dispose();
+        _accountKey?.Dispose();
+        _gate.Dispose();
+    }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Concorde.Acme;
 using Concorde.Acme.Crypto;
+using Concorde.Acme.Keys;
 using Concorde.Acme.Problems;
 using Concorde.Acme.Wire;
 
@@ -38,6 +39,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
 
     public async Task<DomainOutcome> RunAsync(CancellationToken ct)
     {
+        if (await IsCurrentOnDiskAsync(ct)) return DomainOutcome.Current;
         var key = await context.Keys.DomainKeyAsync(domain, ct);
         var outcome = await ReachCertificateAsync(key, ct);
         if (_certificateFileChanged) await DeployAsync(ct);
@@ -69,6 +71,30 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             }
         }
         throw new DomainFailure($"{Name}: no certificate after {MaxSteps} steps; the server keeps changing state");
+    }
+
+    /// <summary>The usual cron case decided from the files alone, without loading the private key or asking
+    /// anyone: a recorded certificate whose file belongs to the domain's key, names every identifier and is
+    /// not due. Everything else — no certificate yet, an order in progress, a file that does not match, an
+    /// ARI refresh that is due — takes the full path, which checks the same things the slow way.</summary>
+    private async Task<bool> IsCurrentOnDiskAsync(CancellationToken ct)
+    {
+        if (_state.OrderId is not null || _state.CertificateId is null || Document.Get(Name, "key") is not { } keyFile) return false;
+        var keyPem = await CertificateFile.ReadAsync(Document.ResolvePath(keyFile), ct);
+        var certificatePem = await CertificateFile.ReadAsync(Document.ResolvePath(domain.CertificateFileName), ct);
+        if (keyPem is null || certificatePem is null) return false;
+        var publicKey = KeyFile.TryReadPublicKeyInfo(keyPem);
+        var certificate = CertificateSummary.TryParse(certificatePem);
+        if (publicKey is null || certificate is null || !publicKey.AsSpan().SequenceEqual(certificate.SubjectPublicKeyInfo)
+            || !certificate.Covers(Identifiers))
+            return false;
+        var renewalInfo = _state.RenewalInfo;
+        if (renewalInfo is { } known && Now >= known.CheckAfter && certificate.NotAfter > Now) return false;
+        var decision = RenewalDecision.Decide(certificate.NotBefore, certificate.NotAfter, Now, context.Settings.RenewalDays,
+            renewalInfo?.Schedule);
+        if (decision.Renew) return false;
+        Log.Debug($"{Name}: {decision.Reason}");
+        return true;
     }
 
     // ---- no order yet -----------------------------------------------------------------------------------------

@@ -97,13 +97,16 @@ public static class ShamanCommand
         log.Debug($"profile {directory}");
         try
         {
+            ProfileHygiene.Check(document, settings, log);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
-            var roots = bundle is null ? null : AcmeHttpClientFactory.LoadTrustedRoots(document.ResolvePath(bundle));
-            using var ownHttp = testHttp is null ? AcmeHttpClientFactory.Create(environment.Version, roots) : null;
+            // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
+            // needs the CA.
+            HttpClient CreateHttp() => testHttp ?? AcmeHttpClientFactory.Create(environment.Version,
+                bundle is null ? null : AcmeHttpClientFactory.TrustOnly(document.ResolvePath(bundle)));
             var keys = new KeyStore(document, log);
-            var accountKey = await keys.AccountKeyAsync(ct);
-            var context = new ShamanContext(settings, document, keys,
-                new AcmeSession(testHttp ?? ownHttp!, settings, document, accountKey, environment.Time, log, clientOptions),
+            using var session = new AcmeSession(CreateHttp, ownsHttp: testHttp is null, settings, document, keys,
+                environment.Time, log, clientOptions);
+            var context = new ShamanContext(settings, document, keys, session,
                 new ProgramRunner(directory, settings.AuthenticatorTimeout, log), log, environment.Time, environment.Random);
 
             using var slots = new SemaphoreSlim(settings.Parallel);

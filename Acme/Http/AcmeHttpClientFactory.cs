@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Concorde.Acme.Http;
 
 /// <summary>Creates the one HttpClient a process uses to talk to ACME servers. TLS is always verified.</summary>
-public static class AcmeHttpClientFactory
+public static partial class AcmeHttpClientFactory
 {
     /// <summary>No legitimate ACME response comes near this; a larger body is refused, not buffered.</summary>
     public const int MaxResponseBytes = 4 * 1024 * 1024;
@@ -44,6 +44,24 @@ public static class AcmeHttpClientFactory
         client.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("en"));
         return client;
     }
+
+    /// <summary>Loads the bundle that is to be the only trust for this process's ACME connections, and points
+    /// OpenSSL's default store at it too. .NET reads OpenSSL's default store (every file under /etc/ssl/certs,
+    /// tens of milliseconds and megabytes) on the first chain build even in custom-root mode; the bundle is
+    /// all that is trusted anyway. Child processes still get the original environment: .NET took its copy
+    /// of the environment before this, and programs are started from that copy.</summary>
+    public static X509Certificate2Collection TrustOnly(string pemPath)
+    {
+        var roots = LoadTrustedRoots(pemPath);
+        // Enumerating makes .NET cache the environment now, before the change below.
+        _ = Environment.GetEnvironmentVariables();
+        _ = SetEnvironment("SSL_CERT_FILE", Path.GetFullPath(pemPath), 1);
+        _ = SetEnvironment("SSL_CERT_DIR", "", 1);
+        return roots;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int SetEnvironment(string name, string value, int overwrite);
 
     /// <summary>Reads a PEM bundle of CA certificates; the message names the file on failure.</summary>
     public static X509Certificate2Collection LoadTrustedRoots(string pemPath)

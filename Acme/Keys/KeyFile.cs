@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Text;
 using Concorde.Acme.Crypto;
@@ -72,17 +73,81 @@ public static class KeyFile
 
     /// <summary>The label of the first PEM block, skipping the "EC PARAMETERS" block that `openssl ecparam -genkey`
     /// writes before the "EC PRIVATE KEY" (ImportFromPem skips it too).</summary>
-    private static string? FirstKeyLabel(string pem)
+    private static string? FirstKeyLabel(string pem) => FirstKeyBlock(pem)?.Label;
+
+    private static (string Label, byte[] Der)? FirstKeyBlock(string pem)
     {
         var rest = pem.AsSpan();
         while (PemEncoding.TryFind(rest, out var fields))
         {
             var label = rest[fields.Label];
-            if (!label.SequenceEqual("EC PARAMETERS")) return label.ToString();
+            if (!label.SequenceEqual("EC PARAMETERS"))
+            {
+                var der = new byte[fields.DecodedDataLength];
+                return Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out var written)
+                    ? (label.ToString(), der[..written])
+                    : (label.ToString(), []);
+            }
             rest = rest[fields.Location.End..];
         }
         return null;
     }
+
+    /// <summary>The SubjectPublicKeyInfo (DER) of a P-384 key in PEM, read from the public key that PKCS#8 and
+    /// SEC1 files carry beside the private scalar, without importing the key (which costs a scalar
+    /// multiplication in OpenSSL). Null when the file does not carry it or is not such a key; then load it.</summary>
+    public static byte[]? TryReadPublicKeyInfo(string pem)
+    {
+        try
+        {
+            if (FirstKeyBlock(pem) is not ({ } label, { } der) || label is not ("PRIVATE KEY" or "EC PRIVATE KEY")) return null;
+            string? curve = null;
+            var ecPrivateKey = der;
+            if (label == "PRIVATE KEY")
+            {
+                // PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier { id-ecPublicKey, namedCurve }, OCTET STRING ECPrivateKey, ... }
+                var info = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+                info.ReadInteger();
+                var algorithm = info.ReadSequence();
+                if (algorithm.ReadObjectIdentifier() != EcPublicKeyOid) return null;
+                curve = algorithm.ReadObjectIdentifier();
+                ecPrivateKey = info.ReadOctetString();
+            }
+            // ECPrivateKey ::= SEQUENCE { version, privateKey OCTET STRING, [0] parameters OPTIONAL, [1] publicKey OPTIONAL }
+            var key = new AsnReader(ecPrivateKey, AsnEncodingRules.DER).ReadSequence();
+            key.ReadInteger();
+            key.ReadOctetString();
+            byte[]? point = null;
+            while (key.HasData)
+            {
+                var tag = key.PeekTag();
+                if (tag.HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0)))
+                    curve ??= key.ReadSequence(tag).ReadObjectIdentifier();
+                else if (tag.HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 1)))
+                    point = key.ReadSequence(tag).ReadBitString(out _);
+                else
+                    key.ReadEncodedValue();
+            }
+            if (point is null || curve != KeyCurve.P384Oid) return null;
+            var writer = new AsnWriter(AsnEncodingRules.DER);
+            using (writer.PushSequence())
+            {
+                using (writer.PushSequence())
+                {
+                    writer.WriteObjectIdentifier(EcPublicKeyOid);
+                    writer.WriteObjectIdentifier(curve);
+                }
+                writer.WriteBitString(point);
+            }
+            return writer.Encode();
+        }
+        catch (Exception e) when (e is AsnContentException or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
 
     public static string ToPem(ECDsa key) => key.ExportPkcs8PrivateKeyPem() + "\n";
 
