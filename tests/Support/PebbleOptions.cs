@@ -58,6 +58,15 @@ public sealed record PebbleOptions
     /// <summary>Same as <see cref="ChallengeServerHandlesHttp01"/>, for TLS-ALPN-01 on <see cref="PebbleServer.TlsAlpn01Port"/>.</summary>
     public bool ChallengeServerHandlesTlsAlpn01 { get; init; } = true;
 
+    /// <summary>
+    /// The DNS server Pebble's validator queries (<c>pebble -dnsserver</c>), as <c>127.0.0.1:port</c> — e.g. a real
+    /// BIND started by a test, so dns-01 is validated against real DNS. Null (default): challtestsrv's mock DNS on
+    /// <see cref="PebbleServer.DnsPort"/>, which answers every A query with 127.0.0.1 and serves the TXT records
+    /// added with <see cref="PebbleServer.AddTxtAsync"/>. With another server, http-01 and tls-alpn-01 names must
+    /// resolve there too.
+    /// </summary>
+    public string? DnsServer { get; init; }
+
     /// <summary>How long one start attempt may take before <see cref="PebbleServer.StartAsync(PebbleOptions, CancellationToken)"/> gives up.</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(20);
 

@@ -321,7 +321,7 @@ public sealed class PebbleServer : IAsyncDisposable
                 ],
                 new Dictionary<string, string>());
 
-            List<string> pebbleArguments = ["-config", configPath, "-dnsserver", $"127.0.0.1:{dns}"];
+            List<string> pebbleArguments = ["-config", configPath, "-dnsserver", options.DnsServer ?? $"127.0.0.1:{dns}"];
             if (options.Strict)
             {
                 pebbleArguments.Add("-strict");

@@ -13,6 +13,13 @@ public sealed class TempDirectory : IDisposable
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
     }
 
+    /// <summary>A uniquely named directory inside <paramref name="parent"/> instead of the system temp directory,
+    /// e.g. a profile inside a sandbox whose every other file a test watches.</summary>
+    public TempDirectory(string prefix, string parent)
+    {
+        Path = Directory.CreateDirectory(System.IO.Path.Combine(parent, $"{prefix}{Guid.NewGuid():N}")).FullName;
+    }
+
     /// <summary>Absolute path of the directory.</summary>
     public string Path { get; }
 

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text;
+using Concorde.Tests.Support;
+
+namespace Concorde.Tests.Contrib;
+
+/// <summary>
+/// A real BIND 9 (<c>named</c>, Debian package bind9) on a free loopback port, run as the current user from a
+/// temporary directory: authoritative for <see cref="Zone"/>, which accepts RFC 2136 updates of TXT records signed
+/// with the TSIG key in <see cref="KeyFile"/> (made by <c>tsig-keygen</c>). No recursion, no rndc control channel, no IPv6.
+/// Dispose to kill it and delete the directory.
+/// </summary>
+internal sealed class BindServer : IAsyncDisposable
+{
+    public const string Zone = "test.example";
+    public const string KeyName = "concorde-contrib-test";
+    private const int MaxStartAttempts = 3;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly TempDirectory _directory;
+    private readonly Process _named;
+    private readonly StringBuilder _log = new();
+    private readonly Lock _gate = new();
+
+    private BindServer(TempDirectory directory, int port)
+    {
+        _directory = directory;
+        Port = port;
+        var start = new ProcessStartInfo(ContribScript.Locate("named", "bind9"))
+        {
+            WorkingDirectory = directory.Path,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // -g: foreground, log to stderr; -p: the port (listen-on in the config names it too).
+        foreach (var argument in new[] { "-g", "-c", ConfigFile, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
+        _named = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _named.OutputDataReceived += (_, e) => Append(e.Data);
+        _named.ErrorDataReceived += (_, e) => Append(e.Data);
+    }
+
+    /// <summary>The UDP and TCP port on 127.0.0.1.</summary>
+    public int Port { get; }
+
+    /// <summary>"127.0.0.1:port", for <c>pebble -dnsserver</c>.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>The TSIG key file (BIND's <c>key "…" { algorithm …; secret "…"; };</c>), readable by nsupdate -k.</summary>
+    public string KeyFile => _directory.Combine("tsig.key");
+
+    /// <summary>The base64 secret of <see cref="KeyFile"/>, so tests can check it is never printed.</summary>
+    public string KeySecret { get; private set; } = "";
+
+    /// <summary>Everything named wrote so far.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_gate) return _log.ToString();
+        }
+    }
+
+    private string ConfigFile => _directory.Combine("named.conf");
+
+    /// <summary>Generates the key, zone and configuration, starts named and waits until it serves the zone. Retries
+    /// with a new port when the chosen one was taken in the meantime.</summary>
+    public static async Task<BindServer> StartAsync(CancellationToken ct)
+    {
+        var failures = new StringBuilder();
+        for (var attempt = 1; attempt <= MaxStartAttempts; attempt++)
+        {
+            var directory = new TempDirectory("concorde-bind-");
+            BindServer? server = null;
+            try
+            {
+                server = new BindServer(directory, FreePorts.GetTcpAndUdpPort());
+                await server.WriteConfigurationAsync(ct);
+                server._named.Start();
+                server._named.StandardInput.Close();
+                server._named.BeginOutputReadLine();
+                server._named.BeginErrorReadLine();
+                if (await server.WaitUntilServingAsync(ct)) return server;
+                failures.AppendLine($"attempt {attempt}: port {server.Port} was taken").AppendLine(server.Log);
+            }
+            catch
+            {
+                if (server is not null) await server.DisposeAsync();
+                else directory.Dispose();
+                throw;
+            }
+            await server.DisposeAsync();
+        }
+        throw new InvalidOperationException($"named did not start after {MaxStartAttempts} attempts:{Environment.NewLine}{failures}");
+    }
+
+    /// <summary>The TXT strings at <paramref name="name"/> as this server answers them (dig +short, quotes removed).</summary>
+    public async Task<IReadOnlyList<string>> QueryTxtAsync(string name, CancellationToken ct)
+    {
+        var dig = await ContribScript.RunAsync(ContribScript.Locate("dig", "bind9-dnsutils"), stdin: "",
+            environment: new Dictionary<string, string>(), ct,
+            "@127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "+short", "+norecurse", "+time=2", "+tries=2", "TXT", name);
+        if (dig.ExitCode != 0) throw new InvalidOperationException($"dig failed:{Environment.NewLine}{dig}");
+        return dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Trim().Trim('"')).ToList();
+    }
+
+    private async Task WriteConfigurationAsync(CancellationToken ct)
+    {
+        var keygen = await ContribScript.RunAsync(ContribScript.Locate("tsig-keygen", "bind9"), stdin: "", new Dictionary<string, string>(), ct,
+            "-a", "hmac-sha256", KeyName);
+        if (keygen.ExitCode != 0) throw new InvalidOperationException($"tsig-keygen failed:{Environment.NewLine}{keygen}");
+        await File.WriteAllTextAsync(KeyFile, keygen.Stdout, ct);
+        File.SetUnixFileMode(KeyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var secret = keygen.Stdout.Split('"').SkipWhile(part => !part.TrimEnd().EndsWith("secret", StringComparison.Ordinal)).Skip(1).FirstOrDefault();
+        KeySecret = secret is { Length: > 0 } ? secret : throw new InvalidOperationException($"no secret in tsig-keygen's output");
+
+        await File.WriteAllTextAsync(_directory.Combine("zone.db"), $"""
+            $TTL 60
+            @   IN SOA ns.{Zone}. hostmaster.{Zone}. 1 3600 600 86400 60
+            @   IN NS  ns.{Zone}.
+            ns  IN A   127.0.0.1
+
+            """, ct);
+        // Only 127.0.0.1, no recursion, no control channel (controls { }), nothing written outside the directory;
+        // queries are logged so a test can see who asked for what.
+        await File.WriteAllTextAsync(ConfigFile, $$"""
+            options {
+                directory "{{_directory.Path}}";
+                pid-file none;
+                session-keyfile none;
+                listen-on port {{Port}} { 127.0.0.1; };
+                listen-on-v6 { none; };
+                recursion no;
+                querylog yes;
+                notify no;
+                dnssec-validation no;
+                allow-query { 127.0.0.1; };
+            };
+            controls { };
+            include "{{KeyFile}}";
+            zone "{{Zone}}" {
+                type primary;
+                file "{{_directory.Combine("zone.db")}}";
+                update-policy { grant {{KeyName}} zonesub TXT; };
+            };
+
+            """, ct);
+    }
+
+    /// <summary>True once named reports "running"; false when it could not bind its port (the caller retries).</summary>
+    private async Task<bool> WaitUntilServingAsync(CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(StartTimeout);
+        while (true)
+        {
+            var log = Log;
+            if (log.Contains("address in use", StringComparison.OrdinalIgnoreCase) || log.Contains("could not listen", StringComparison.Ordinal))
+                return false;
+            // named -g logs "<timestamp> running" once every zone is loaded and every listener is up.
+            if (log.Split('\n').Any(line => line.TrimEnd().EndsWith(" running", StringComparison.Ordinal)))
+                return true;
+            if (_named.HasExited)
+                throw new InvalidOperationException(
+                    $"named exited with {_named.ExitCode} while starting (with AppArmor enforcing, its profile may forbid " +
+                    $"the temporary directory):{Environment.NewLine}{log}");
+            try
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"named did not report \"running\" within {StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{log}");
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_gate) _log.AppendLine(line);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_named.HasExited)
+            {
+                _named.Kill(entireProcessTree: true);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await _named.WaitForExitAsync(wait.Token);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+        finally
+        {
+            _named.Dispose();
+            _directory.Dispose();
+        }
+    }
+}
