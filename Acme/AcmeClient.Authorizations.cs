@@ -29,9 +29,22 @@ public sealed partial class AcmeClient
         return (response.ToResource(AcmeJsonContext.Default.Challenge), up.Count > 0 ? up[0] : null);
     }
 
-    /// <summary>§7.5.1: the client says it is ready by POSTing an empty JSON object to the challenge.</summary>
-    public Task<AcmeResource<Challenge>> RespondToChallengeAsync(AcmeAccountKey account, Uri challengeUrl, CancellationToken ct) =>
-        PostForResourceAsync(challengeUrl, account, "{}"u8.ToArray(), AcmeJsonContext.Default.Challenge, ct);
+    /// <summary>§7.5.1: the client says it is ready by POSTing an empty JSON object to the challenge. A server that
+    /// refuses because the challenge is no longer pending (Pebble: malformed) has already got an earlier response,
+    /// e.g. one whose answer was lost on the way; the challenge as it is now is returned.</summary>
+    public async Task<AcmeResource<Challenge>> RespondToChallengeAsync(AcmeAccountKey account, Uri challengeUrl, CancellationToken ct)
+    {
+        try
+        {
+            return await PostForResourceAsync(challengeUrl, account, "{}"u8.ToArray(), AcmeJsonContext.Default.Challenge, ct);
+        }
+        catch (AcmeProblemException)
+        {
+            var current = await GetChallengeAsync(account, challengeUrl, ct);
+            if (current.Value.Status != AcmeStatus.Pending) return current;
+            throw;
+        }
+    }
 
     /// <summary>Polls the challenge until the server has decided. An invalid challenge raises the problem the
     /// server recorded on it (§7.1.5 "error"), so the caller learns why validation failed.</summary>

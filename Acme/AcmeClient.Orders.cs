@@ -29,8 +29,21 @@ public sealed partial class AcmeClient
             throw new ArgumentException("the certificate key must differ from the account key", nameof(certificateKey));
         var finalize = order.Value.Finalize ?? throw new AcmeProtocolException($"order {order.Location} has no finalize URL");
         var csr = CsrBuilder.Build(certificateKey, order.Value.Identifiers);
-        var response = await PostAsync(finalize, account,
-            Json(new FinalizePayload(Base64Url.EncodeToString(csr)), AcmeJsonContext.Default.FinalizePayload), ct);
+        AcmeResponse response;
+        try
+        {
+            response = await PostAsync(finalize, account,
+                Json(new FinalizePayload(Base64Url.EncodeToString(csr)), AcmeJsonContext.Default.FinalizePayload), ct);
+        }
+        catch (AcmeProblemException e) when (e.Kind == ProblemKind.OrderNotReady)
+        {
+            // §7.4: "A request to finalize an order will result in an error if the order is not in the 'ready'
+            // state." An order already processing or valid was finalized by an earlier attempt whose answer was
+            // lost on the way; the caller continues with it (and checks the certificate's key, as it always must).
+            var current = await GetOrderAsync(account, order.Location, ct);
+            if (current.Value.Status is AcmeStatus.Processing or AcmeStatus.Valid) return current;
+            throw;
+        }
         // The finalize response is the order, but its Location header (if any) is not the order's URL.
         var result = response.ToResource(AcmeJsonContext.Default.Order);
         return result with { Location = order.Location };

@@ -47,8 +47,10 @@ public sealed partial class AcmeClient
         var bootstrap = new AcmeClient(http, time, options ?? new AcmeClientOptions(), directoryUrl, new AcmeDirectory(), default);
         var response = await bootstrap.SendAsync(HttpMethod.Get, directoryUrl, sign: null, accept: null, ct);
         var directory = response.Deserialize(AcmeJsonContext.Default.AcmeDirectory);
-        if (directory.NewNonce is null || directory.NewAccount is null || directory.NewOrder is null)
-            throw new AcmeProtocolException($"{directoryUrl} is not an ACME directory: newNonce, newAccount or newOrder is missing");
+        var missing = new[] { ("newNonce", directory.NewNonce), ("newAccount", directory.NewAccount), ("newOrder", directory.NewOrder) }
+            .Where(endpoint => endpoint.Item2 is null).Select(endpoint => endpoint.Item1).ToList();
+        if (missing.Count > 0)
+            throw new AcmeProtocolException($"{directoryUrl} is not an ACME directory: it has no {string.Join(", ", missing)}");
         var client = new AcmeClient(http, time, bootstrap.Options, directoryUrl, directory, response.Json());
         client._requestCount = bootstrap.RequestCount;
         return client;
@@ -62,6 +64,10 @@ public sealed partial class AcmeClient
     private async Task<AcmeResponse> SendAsync(HttpMethod method, Uri url, Func<string, JwsMessage>? sign, string? accept,
         CancellationToken ct)
     {
+        // URLs come from the server (directory, Location, order and authorization bodies); one that HttpClient
+        // cannot send would otherwise escape as NotSupportedException or InvalidOperationException.
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+            throw new AcmeProtocolException($"{method} {url}: the server gave a URL that is not http(s); refused");
         var badNonces = 0;
         var transientFailures = 0;
         while (true)
@@ -76,7 +82,7 @@ public sealed partial class AcmeClient
             catch (TransientFailure failure)
             {
                 if (++transientFailures > Options.MaxTransientRetries)
-                    throw new AcmeProtocolException($"{method} {url} failed: {failure.Message}", failure.InnerException);
+                    throw new AcmeProtocolException($"{method} {url} failed {Attempts(transientFailures)}: {failure.Message}", failure.InnerException);
                 await Task.Delay(Backoff(transientFailures), _time, ct);
                 continue;
             }
@@ -95,7 +101,8 @@ public sealed partial class AcmeClient
                 }
             }
             if (problem is not null) throw new AcmeProblemException(problem, response.Status, url, response.RetryAfter);
-            throw new AcmeProtocolException($"{method} {url} answered HTTP {(int)response.Status} {response.Status} without a problem document");
+            var tries = transientFailures > 0 ? $" {Attempts(transientFailures)}" : "";
+            throw new AcmeProtocolException($"{method} {url} answered HTTP {(int)response.Status} {response.Status}{tries} without a problem document");
         }
     }
 
@@ -120,13 +127,18 @@ public sealed partial class AcmeClient
             return new AcmeResponse(url, message.StatusCode, message.Headers, message.Content.Headers.ContentType?.MediaType,
                 body, RetryAfter.From(message.Headers, _time.GetUtcNow()));
         }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        {
+            // An untrusted or mismatched certificate does not fix itself within a few seconds: no retry.
+            throw new AcmeProtocolException($"{method} {url} failed: {OneLine(e)}", e);
+        }
         catch (HttpRequestException e)
         {
-            throw new TransientFailure(e.Message, e);
+            throw new TransientFailure(OneLine(e), e);
         }
         catch (IOException e)
         {
-            throw new TransientFailure(e.Message, e);
+            throw new TransientFailure(OneLine(e), e);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
@@ -166,6 +178,21 @@ public sealed partial class AcmeClient
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
     private static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt - 1)));
+
+    private static string Attempts(int failures) => failures == 1 ? "after 1 attempt" : $"after {failures} attempts";
+
+    /// <summary>An exception and its causes as one line: HttpClient's own message ("An error occurred while sending
+    /// the request") says nothing without the inner one ("The response ended prematurely").</summary>
+    private static string OneLine(Exception e)
+    {
+        var parts = new List<string>();
+        for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+        {
+            var text = cause.Message.Replace(", see inner exception", "", StringComparison.Ordinal).ReplaceLineEndings(" ").Trim().TrimEnd('.');
+            if (text.Length > 0 && !parts.Any(p => p.Contains(text, StringComparison.Ordinal))) parts.Add(text);
+        }
+        return string.Join(": ", parts);
+    }
 
     // ---- signed helpers used by the resource files -------------------------------------------------------
 

@@ -72,7 +72,7 @@ public sealed record DomainPlan
         if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}";
         if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}";
         if (decision is null) return prefix + $"fetch certificate {plan.CertificateUrl} from the CA ({certificateProblem})";
-        return decision.Renew ? $"renew: {decision.Reason}" : $"nothing: {decision.Reason}";
+        return decision.Renew ? $"renew: {decision.Reason}" : $"do nothing: {decision.Reason}";
     }
 
     private static async Task<ECDsa?> TryLoadAsync(string path, CancellationToken ct)

@@ -80,7 +80,7 @@ public sealed record ShamanOptions
                 case "--dry-run" when !operandsOnly: options = options with { DryRun = true }; break;
                 case "--random-sleep" when !operandsOnly:
                     if (++i >= args.Count || !double.TryParse(args[i], System.Globalization.NumberStyles.Float,
-                            System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || seconds > 86400)
+                            System.Globalization.CultureInfo.InvariantCulture, out var seconds) || !(seconds >= 0 && seconds <= 86400))
                         return (null, "--random-sleep needs a number of seconds (0 to 86400)");
                     options = options with { RandomSleep = TimeSpan.FromSeconds(seconds) };
                     break;

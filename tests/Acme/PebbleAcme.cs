@@ -36,16 +36,18 @@ internal sealed class PebbleAcme : IDisposable
     public AcmeClient Client { get; }
 
     /// <summary>A client over <see cref="AcmeHttpClientFactory"/>, or over <paramref name="recorder"/> (wrapping a handler
-    /// that trusts the server's CA) when a test needs to see the traffic.</summary>
+    /// that trusts the server's CA) when a test needs to see the traffic. <paramref name="directoryUrl"/> points it at
+    /// something in front of the server (a proxy with the same certificate); <paramref name="time"/> replaces the clock.</summary>
     public static async Task<PebbleAcme> ConnectAsync(PebbleServer server, CancellationToken ct, AcmeClientOptions? options = null,
-        Func<HttpMessageHandler, RecordingHandler>? recorder = null)
+        Func<HttpMessageHandler, RecordingHandler>? recorder = null, Uri? directoryUrl = null, TimeProvider? time = null)
     {
         var http = recorder is null
             ? AcmeHttpClientFactory.Create("tests", AcmeHttpClientFactory.LoadTrustedRoots(server.CaBundlePath))
             : new HttpClient(recorder(server.CreateTrustingHandler()), disposeHandler: true);
         try
         {
-            var client = await AcmeClient.CreateAsync(http, server.DirectoryUrl, TimeProvider.System, options ?? FastPolling, ct);
+            var client = await AcmeClient.CreateAsync(http, directoryUrl ?? server.DirectoryUrl, time ?? TimeProvider.System,
+                options ?? FastPolling, ct);
             return new PebbleAcme(server, http, client);
         }
         catch

@@ -30,6 +30,9 @@ internal sealed class ShamanProcess : IDisposable
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    /// <summary>SIGKILL to shaman alone, as a power cut or the OOM killer would: its authenticators live on.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
+
     /// <summary>Runs <c>shaman args…</c> to completion.</summary>
     public static async Task<ShamanRun> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null,
         TimeSpan? timeout = null)
@@ -38,8 +41,10 @@ internal sealed class ShamanProcess : IDisposable
         return await shaman.WaitAsync(timeout ?? DefaultTimeout);
     }
 
-    /// <summary>Starts <c>shaman args…</c>; <see cref="WaitAsync"/> collects the result.</summary>
-    public static ShamanProcess Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts <c>shaman args…</c>; <see cref="WaitAsync"/> collects the result. A <paramref name="wrapper"/>
+    /// command line (e.g. <c>strace -f -o trace</c>) runs shaman under it, still by the name <c>shaman</c>.</summary>
+    public static ShamanProcess Start(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? wrapper = null)
     {
         var binary = ConcordeBinary.Path;
         var bin = new TempDirectory("concorde-shaman-bin-");
@@ -47,7 +52,7 @@ internal sealed class ShamanProcess : IDisposable
         {
             var link = bin.Combine("shaman");
             File.CreateSymbolicLink(link, binary);
-            var start = new ProcessStartInfo(link)
+            var start = new ProcessStartInfo(wrapper is [var program, ..] ? program : link)
             {
                 WorkingDirectory = bin.Path,
                 RedirectStandardInput = true,
@@ -55,7 +60,7 @@ internal sealed class ShamanProcess : IDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var arg in args) start.ArgumentList.Add(arg);
+            foreach (var arg in wrapper is null ? args : [.. wrapper.Skip(1), link, .. args]) start.ArgumentList.Add(arg);
             start.Environment.Clear();
             start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
             foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;

@@ -26,10 +26,14 @@ internal sealed class ShamanProfile : IDisposable
     public const string AccountKeyFile = "account.key.priv.pem";
     public const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private readonly TempDirectory _directory = new("concorde-shaman-profile-");
+    private const string DirectoryPrefix = "concorde-shaman-profile-";
 
-    public ShamanProfile(PebbleServer server)
+    private readonly TempDirectory _directory;
+
+    /// <param name="parentDirectory">Where the profile directory is made; default: the system temp directory.</param>
+    public ShamanProfile(PebbleServer server, string? parentDirectory = null)
     {
+        _directory = parentDirectory is null ? new TempDirectory(DirectoryPrefix) : new TempDirectory(DirectoryPrefix, parentDirectory);
         Server = server;
         var api = server.ChallengeServerUrl.AbsoluteUri.TrimEnd('/');
         // Every script reads the two stdin lines of the original protocol and checks that the environment agrees.
@@ -163,7 +167,8 @@ internal sealed class ShamanProfile : IDisposable
         return key;
     }
 
-    private void WriteScript(string name, string body)
+    /// <summary>Writes an executable /bin/sh script <paramref name="name"/> into the profile.</summary>
+    public void WriteScript(string name, string body)
     {
         var path = PathOf(name);
         File.WriteAllText(path, "#!/bin/sh\n" + body.ReplaceLineEndings("\n") + "\n", new UTF8Encoding(false));
