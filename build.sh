@@ -42,9 +42,10 @@ case "${1:-build}" in
     status=${PIPESTATUS[0]}
     # A skipped test is not a passed test: Pebble tests must run.
     if grep -qE '^\s*Skipped ' out/test.log; then say "some tests were skipped"; exit 1; fi
-    summary=$(grep -E '^(Passed|Failed)!' out/test.log | tail -1 || true)
-    total=$(sed -nE 's/.*Total: *([0-9]+).*/\1/p' <<<"$summary"); failed=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")
-    passed=$(sed -nE 's/.*Passed: *([0-9]+),.*/\1/p' <<<"$summary")
+    passed=$(sed -nE 's/^ *Passed: *([0-9]+)$/\1/p' out/test.log | tail -1)
+    failed=$(sed -nE 's/^ *Failed: *([0-9]+)$/\1/p' out/test.log | tail -1)
+    [ -n "$passed" ] || passed=$(sed -nE 's/.*Passed: *([0-9]+),.*/\1/p' out/test.log | tail -1)
+    [ -n "$failed" ] || failed=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' out/test.log | tail -1)
     echo "${passed:-0} passed, ${failed:-0} failed"
     exit "$status" ;;
   demo)
