@@ -70,15 +70,21 @@ public sealed partial class AcmeClient
     {
         var deadline = _time.GetUtcNow() + Options.PollTimeout;
         var interval = Options.PollInitialInterval;
+        var first = true;
         while (pending(current.Value))
         {
-            var wait = current.RetryAfter ?? interval;
-            if (wait < Options.PollInitialInterval) wait = Options.PollInitialInterval;
+            var wait = current.RetryAfter is { } retryAfter
+                ? (retryAfter < Options.PollInitialInterval ? Options.PollInitialInterval : retryAfter)
+                : first ? Options.PollFirstInterval : interval;
             var now = _time.GetUtcNow();
             if (now + wait > deadline)
-                throw new AcmeTimeoutException($"{what} is still not done after {Options.PollTimeout.TotalSeconds:0} s");
+                throw new AcmeTimeoutException(current.RetryAfter is not null
+                    ? $"{what} is not done and the server asks to wait {wait.TotalSeconds:0} s more, beyond the polling limit of {Options.PollTimeout.TotalSeconds:0} s; the next run continues"
+                    : $"{what} is still not done after {Options.PollTimeout.TotalSeconds:0} s; the next run continues");
             await Task.Delay(wait, _time, ct);
-            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, Options.PollMaxInterval.Ticks));
+            if (!first || current.RetryAfter is not null)
+                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, Options.PollMaxInterval.Ticks));
+            first = false;
             current = await fetch();
         }
         return current;

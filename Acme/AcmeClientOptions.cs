@@ -11,7 +11,11 @@ public sealed record AcmeClientOptions
     public TimeSpan MaxRetryAfterWait { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>One HTTP exchange, headers and body.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>First pause while polling without Retry-After; doubles up to <see cref="PollMaxInterval"/>.</summary>
+    /// <summary>The very first pause while polling without Retry-After. Short, because a CA often decides in
+    /// milliseconds; one early look costs a single request when it has not.</summary>
+    public TimeSpan PollFirstInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>The pause after that, doubling up to <see cref="PollMaxInterval"/>; also the shortest wait
+    /// when the server's Retry-After asks for less.</summary>
     public TimeSpan PollInitialInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     public TimeSpan PollMaxInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Longest time spent polling one resource (validation, issuance).</summary>

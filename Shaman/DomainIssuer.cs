@@ -157,7 +157,17 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             {
                 case AcmeStatus.Pending:
                     await AuthorizeAsync(client, account, order.Value, ct);
-                    order = await client.WaitForOrderAsync(account, await client.GetOrderAsync(account, orderUrl, ct), ct);
+                    // Every authorization is valid, so the order is ready (RFC 8555 §7.1.6): finalize without
+                    // reading it again. A server that lags says orderNotReady, and the order is polled instead.
+                    try
+                    {
+                        Log.Info($"{Name}: finalizing order");
+                        order = await client.WaitForOrderAsync(account, await client.FinalizeAsync(account, order, key, ct), ct);
+                    }
+                    catch (AcmeProblemException e) when (e.Kind == ProblemKind.OrderNotReady)
+                    {
+                        order = await client.WaitForOrderAsync(account, await client.GetOrderAsync(account, orderUrl, ct), ct);
+                    }
                     break;
                 case AcmeStatus.Ready:
                     Log.Info($"{Name}: finalizing order");

@@ -33,7 +33,7 @@ public sealed class PollingTests
     }
 
     [Fact]
-    public async Task Without_retry_after_the_interval_doubles_up_to_the_maximum()
+    public async Task Without_retry_after_a_quick_first_look_is_followed_by_an_interval_that_doubles_up_to_the_maximum()
     {
         var time = new AutoAdvancingTimeProvider(Start);
         var handler = ScriptedAcme.CreateHandler();
@@ -45,6 +45,7 @@ public sealed class PollingTests
         handler.Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("valid"));
         var client = await ScriptedAcme.ConnectAsync(handler, time, new AcmeClientOptions
         {
+            PollFirstInterval = TimeSpan.FromSeconds(0.5),
             PollInitialInterval = TimeSpan.FromSeconds(1),
             PollMaxInterval = TimeSpan.FromSeconds(4),
         });
@@ -53,7 +54,7 @@ public sealed class PollingTests
         await client.WaitForOrderAsync(account, await client.GetOrderAsync(account, new Uri(ScriptedAcme.OrderUrl), CancellationToken.None),
             CancellationToken.None);
 
-        Assert.Equal([1, 2, 4, 4, 4], time.Delays.Select(d => d.TotalSeconds));
+        Assert.Equal([0.5, 1, 2, 4, 4], time.Delays.Select(d => d.TotalSeconds));
     }
 
     [Fact]
