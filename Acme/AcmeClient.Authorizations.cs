@@ -51,7 +51,7 @@ public sealed partial class AcmeClient
     public async Task<AcmeResource<Challenge>> WaitForChallengeAsync(AcmeAccountKey account, AcmeResource<Challenge> challenge, CancellationToken ct)
     {
         var result = await PollAsync(challenge, c => c.Status is AcmeStatus.Pending or AcmeStatus.Processing,
-            () => GetChallengeAsync(account, challenge.Location, ct), $"challenge {challenge.Location}", ct);
+            () => GetChallengeAsync(account, challenge.Location, ct), $"validation of challenge {challenge.Location}", ct);
         if (result.Value.Status != AcmeStatus.Valid)
             throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the challenge became {AcmeStatusConverter.Name(result.Value.Status)}" },
                 null, result.Location, null);
@@ -63,7 +63,7 @@ public sealed partial class AcmeClient
     public async Task<AcmeResource<Authorization>> WaitForAuthorizationAsync(AcmeAccountKey account, AcmeResource<Authorization> authorization, CancellationToken ct)
     {
         var result = await PollAsync(authorization, a => a.Status == AcmeStatus.Pending,
-            () => GetAuthorizationAsync(account, authorization.Location, ct), $"authorization of {authorization.Value.Identifier}", ct);
+            () => GetAuthorizationAsync(account, authorization.Location, ct), $"validation of {authorization.Value.Identifier.Value}", ct);
         if (result.Value.Status != AcmeStatus.Valid)
         {
             var error = result.Value.Challenges.Select(c => c.Error).FirstOrDefault(e => e is not null)

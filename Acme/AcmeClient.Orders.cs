@@ -55,7 +55,7 @@ public sealed partial class AcmeClient
     public async Task<AcmeResource<Order>> WaitForOrderAsync(AcmeAccountKey account, AcmeResource<Order> order, CancellationToken ct)
     {
         var result = await PollAsync(order, o => o.Status is AcmeStatus.Pending or AcmeStatus.Processing,
-            () => GetOrderAsync(account, order.Location, ct), $"order {order.Location}", ct);
+            () => GetOrderAsync(account, order.Location, ct), $"issuance of order {order.Location}", ct);
         if (result.Value.Status is not (AcmeStatus.Ready or AcmeStatus.Valid))
             throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the order became {AcmeStatusConverter.Name(result.Value.Status)}" },
                 null, result.Location, null);
@@ -68,7 +68,8 @@ public sealed partial class AcmeClient
     private async Task<AcmeResource<T>> PollAsync<T>(AcmeResource<T> current, Func<T, bool> pending,
         Func<Task<AcmeResource<T>>> fetch, string what, CancellationToken ct)
     {
-        var deadline = _time.GetUtcNow() + Options.PollTimeout;
+        var started = _time.GetUtcNow();
+        var deadline = started + Options.PollTimeout;
         var interval = Options.PollInitialInterval;
         var first = true;
         while (pending(current.Value))
@@ -81,6 +82,8 @@ public sealed partial class AcmeClient
                 throw new AcmeTimeoutException(current.RetryAfter is not null
                     ? $"{what} is not done and the server asks to wait {wait.TotalSeconds:0} s more, beyond the polling limit of {Options.PollTimeout.TotalSeconds:0} s; the next run continues"
                     : $"{what} is still not done after {Options.PollTimeout.TotalSeconds:0} s; the next run continues");
+            if (now - started >= Options.ProgressAfter)
+                Options.Progress?.Invoke($"waiting for {what}, {(now - started).TotalSeconds:0} s");
             await Task.Delay(wait, _time, ct);
             if (!first || current.RetryAfter is not null)
                 interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, Options.PollMaxInterval.Ticks));

@@ -83,6 +83,7 @@ public sealed partial class AcmeClient
             {
                 if (++transientFailures > Options.MaxTransientRetries)
                     throw new AcmeProtocolException($"{method} {url} failed {Attempts(transientFailures)}: {failure.Message}", failure.InnerException);
+                Options.Progress?.Invoke($"{method} {url} failed ({failure.Message}); retrying in {Backoff(transientFailures).TotalSeconds:0} s");
                 await Task.Delay(Backoff(transientFailures), _time, ct);
                 continue;
             }
@@ -96,6 +97,7 @@ public sealed partial class AcmeClient
                 var wait = response.RetryAfter ?? Backoff(transientFailures);
                 if (wait <= Options.MaxRetryAfterWait)
                 {
+                    Options.Progress?.Invoke($"{method} {url} answered HTTP {(int)response.Status}; retrying in {wait.TotalSeconds:0} s");
                     await Task.Delay(wait, _time, ct);
                     continue;
                 }

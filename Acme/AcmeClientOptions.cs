@@ -20,4 +20,11 @@ public sealed record AcmeClientOptions
     public TimeSpan PollMaxInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Longest time spent polling one resource (validation, issuance).</summary>
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Told, in a sentence, about retries and long waits, so a person watching knows what is going
+    /// on ("waiting for validation of example.com, 6 s").</summary>
+    public Action<string>? Progress { get; init; }
+
+    /// <summary>Polling shorter than this goes unreported.</summary>
+    public TimeSpan ProgressAfter { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -60,7 +60,8 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         try
         {
             _http ??= createHttp();
-            return await AcmeClient.CreateAsync(_http, settings.Server, time, clientOptions, ct);
+            var options = (clientOptions ?? new AcmeClientOptions()) with { Progress = message => log.Info(message) };
+            return await AcmeClient.CreateAsync(_http, settings.Server, time, options, ct);
         }
         catch (AcmeException e)
         {

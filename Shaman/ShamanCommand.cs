@@ -84,7 +84,7 @@ public static class ShamanCommand
         }
         else
         {
-            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now));
+            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected));
         }
         return ExitCodes.Success;
     }

@@ -7,7 +7,9 @@ namespace Concorde.Shaman;
 /// <summary>Prints domain plans: the `--status` table or JSON, and the `--dry-run` list of intended actions.</summary>
 public static class StatusReport
 {
-    public static string Table(IReadOnlyList<DomainPlan> plans, DateTimeOffset now)
+    /// <summary>An aligned table; with <paramref name="colour"/> (a terminal) each domain's line is green when
+    /// nothing is due, yellow when work is planned, red when it is backing off after failures.</summary>
+    public static string Table(IReadOnlyList<DomainPlan> plans, DateTimeOffset now, bool colour = false)
     {
         var rows = new List<string[]> { new[] { "DOMAIN", "STATE", "NOT AFTER (UTC)", "DAYS LEFT", "RENEW AT (UTC)", "NEXT RUN" } };
         foreach (var plan in plans)
@@ -24,15 +26,21 @@ public static class StatusReport
         }
         var widths = Enumerable.Range(0, rows[0].Length - 1).Select(c => rows.Max(r => r[c].Length)).ToArray();
         var text = new StringBuilder();
-        foreach (var row in rows)
+        for (var r = 0; r < rows.Count; r++)
         {
-            for (var c = 0; c < widths.Length; c++) text.Append(row[c].PadRight(widths[c] + 2));
-            text.Append(row[^1]).Append('\n');
+            var row = rows[r];
+            var line = new StringBuilder();
+            for (var c = 0; c < widths.Length; c++) line.Append(row[c].PadRight(widths[c] + 2));
+            line.Append(row[^1]);
+            text.Append(colour && r > 0 ? $"\u001b[{Colour(plans[r - 1])}m{line}\u001b[0m" : line.ToString()).Append('\n');
         }
         foreach (var plan in plans.Where(p => p.LastError is not null))
             text.Append($"last error of {plan.Name}: {plan.LastError}\n");
         return text.ToString();
     }
+
+    private static int Colour(DomainPlan plan) =>
+        plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Action.StartsWith("nothing", StringComparison.Ordinal) ? 32 : 33;
 
     public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions) =>
         string.Concat(accountActions.Select(a => $"would {a}\n")) +

@@ -58,6 +58,33 @@ public sealed class PollingTests
     }
 
     [Fact]
+    public async Task A_long_wait_is_reported_with_what_is_awaited_and_for_how_long()
+    {
+        var time = new AutoAdvancingTimeProvider(Start);
+        var handler = ScriptedAcme.CreateHandler();
+        for (var i = 0; i < 4; i++)
+        {
+            handler.Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("processing"));
+        }
+
+        handler.Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("valid"));
+        var progress = new List<string>();
+        var client = await ScriptedAcme.ConnectAsync(handler, time, new AcmeClientOptions
+        {
+            PollFirstInterval = TimeSpan.FromSeconds(1),
+            PollInitialInterval = TimeSpan.FromSeconds(1),
+            Progress = progress.Add,
+        });
+        var account = ScriptedAcme.NewAccount();
+
+        await client.WaitForOrderAsync(account, await client.GetOrderAsync(account, new Uri(ScriptedAcme.OrderUrl), CancellationToken.None),
+            CancellationToken.None);
+
+        // Waits of 1, 1, 2 and 4 s: the first two start before the 2 s threshold, the last two after it.
+        Assert.Equal([$"waiting for issuance of order {ScriptedAcme.OrderUrl}, 2 s", $"waiting for issuance of order {ScriptedAcme.OrderUrl}, 4 s"], progress);
+    }
+
+    [Fact]
     public async Task Retry_after_zero_does_not_make_polling_a_busy_loop()
     {
         var time = new AutoAdvancingTimeProvider(Start);
