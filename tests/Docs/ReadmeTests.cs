@@ -1,0 +1,59 @@
+using Concorde.Cli;
+using Xunit;
+using Concorde.Shaman;
+
+namespace Concorde.Tests.Docs;
+
+/// <summary>The README is the administrator's reference: what `--help` says must be in it too.</summary>
+public sealed class ReadmeTests
+{
+    private static readonly string Readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+
+    public static TheoryData<string> LeafSynopses()
+    {
+        var data = new TheoryData<string>();
+        foreach (var page in Leaves(CommandHelp.Root))
+            foreach (var usage in page.Usage)
+                data.Add(usage);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LeafSynopses))]
+    public void Every_command_synopsis_of_concorde_help_is_in_the_README(string synopsis)
+    {
+        Assert.Contains(synopsis, Readme);
+    }
+
+    [Theory]
+    [InlineData("--quiet")]
+    [InlineData("--status")]
+    [InlineData("--json")]
+    [InlineData("--dry-run")]
+    [InlineData("--force")]
+    [InlineData("--random-sleep")]
+    public void Every_shaman_option_is_documented_in_the_README(string option)
+    {
+        Assert.Contains(option, ShamanOptions.Usage);
+        Assert.Contains(option, Readme);
+    }
+
+    [Theory]
+    [InlineData("0"), InlineData("1"), InlineData("2"), InlineData("75"), InlineData("130")]
+    public void Every_shaman_exit_status_is_in_help_and_README(string code)
+    {
+        Assert.Contains($"  {code}  ", ShamanOptions.Usage.Replace("   ", "  "));
+        Assert.Contains($"| {code} |", Readme);
+    }
+
+    private static IEnumerable<HelpPage> Leaves(HelpPage page) =>
+        page.Subcommands.Count == 0 ? [page] : page.Subcommands.SelectMany(Leaves);
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "concorde.csproj")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("concorde.csproj not found above the test binaries");
+    }
+}
