@@ -39,6 +39,13 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
     await Console.Error.WriteLineAsync("concorde: interrupted; stopped before finishing");
     return ExitCodes.Interrupted;
 }
+catch (Exception e)
+{
+    // Expected failures are handled where they happen; this is a bug. Keep the trace for the report, but exit
+    // like any failure instead of aborting (and dumping core) from a cron job.
+    await Console.Error.WriteLineAsync($"concorde: internal error, please report it with this text:\n{e}");
+    return ExitCodes.Failure;
+}
 
 void Cancel(PosixSignalContext context)
 {
