@@ -7,7 +7,7 @@ namespace Concorde.Shaman;
 
 /// <summary>Writes JSON exactly as the Python concorde did (<c>json.dump(config, f, indent=4, sort_keys=True)</c>):
 /// four-space indent, keys sorted by code point, ", " never at line ends, ": " after keys, non-ASCII escaped as
-/// \uXXXX, "/" not escaped, no trailing newline. Profiles written by either tool therefore diff cleanly.</summary>
+/// \u escapes (four hex digits), "/" not escaped, no trailing newline. Profiles written by either tool therefore diff cleanly.</summary>
 public static class PythonJson
 {
     public static string Serialize(JsonNode? node)

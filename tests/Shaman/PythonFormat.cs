@@ -34,7 +34,7 @@ internal static class PythonFormat
     }
 
     /// <summary>The text is byte for byte what Python writes for the same data (sorted keys, 4-space indent,
-    /// \uXXXX escapes, no trailing newline).</summary>
+    /// \u escapes, no trailing newline).</summary>
     public static async Task AssertFormattedAsync(string text) => Assert.Equal(await DumpsAsync(text), text);
 
     private static Process StartPython(ProcessStartInfo start)
