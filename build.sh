@@ -35,7 +35,7 @@ case "${1:-build}" in
   build)
     publish ;;
   test)
-    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck
+    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck
     publish
     export CONCORDE_BIN=$PWD/out/concorde
     dotnet test tests/concorde.tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee out/test.log

@@ -20,45 +20,9 @@ public sealed partial class AcmeClient
         if (!string.Equals(response.MediaType, PemChainMediaType, StringComparison.OrdinalIgnoreCase))
             throw new AcmeProtocolException($"{certificateUrl} sent '{response.MediaType ?? "no media type"}' instead of {PemChainMediaType}");
         var pem = Encoding.ASCII.GetString(response.Body);
-        if (ChainProblem(pem) is { } problem)
+        if (CertificateChain.Problem(pem, parseCertificates: true) is { } problem)
             throw new AcmeProtocolException($"{certificateUrl} sent {problem}; refused");
         return new CertificateChain(certificateUrl, pem, LinkHeader.Find(response.Headers, "alternate", certificateUrl));
-    }
-
-    /// <summary>§9.1: "one or more certificates encoded with the PEM textual encoding ... MUST NOT include explanatory
-    /// text". So a chain with anything but whitespace around its blocks is not one: typically a body cut short in
-    /// transit, whose first certificates would otherwise pass for the whole chain.</summary>
-    private static string? ChainProblem(string pem)
-    {
-        var rest = pem.AsSpan();
-        var certificates = 0;
-        while (PemEncoding.TryFind(rest, out var fields))
-        {
-            if (!rest[..fields.Location.Start.Value].IsWhiteSpace())
-                return "text outside the PEM blocks of its certificate chain";
-            if (!rest[fields.Label].SequenceEqual("CERTIFICATE"))
-                return $"a {rest[fields.Label]} PEM block in its certificate chain";
-            var der = new byte[fields.DecodedDataLength];
-            if (!Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out _) || !IsCertificate(der))
-                return $"an unreadable certificate (number {certificates + 1} of its chain)";
-            certificates++;
-            rest = rest[fields.Location.End.Value..];
-        }
-        if (certificates == 0) return "no PEM certificate";
-        return rest.IsWhiteSpace() ? null : "a certificate chain that ends in the middle of a certificate (cut short?)";
-    }
-
-    private static bool IsCertificate(byte[] der)
-    {
-        try
-        {
-            using var certificate = X509CertificateLoader.LoadCertificate(der);
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Revokes with the account key (`kid`): the account must have issued the certificate or hold

@@ -169,9 +169,14 @@ public sealed partial class AcmeClient
     private async Task<string> TakeNonceAsync(CancellationToken ct)
     {
         if (_nonces.TryTake(out var nonce)) return nonce;
-        // RFC 8555 §7.2: HEAD newNonce; every response's Replay-Nonce lands in the store.
-        await SendAsync(HttpMethod.Head, Directory.NewNonce!, sign: null, accept: null, ct);
-        if (_nonces.TryTake(out nonce)) return nonce;
+        // RFC 8555 §7.2: HEAD newNonce. Its nonce is this request's own: taken back out of the store, where every
+        // response's Replay-Nonce lands, so a parallel request cannot have it in between.
+        var response = await SendAsync(HttpMethod.Head, Directory.NewNonce!, sign: null, accept: null, ct);
+        if (response.Headers.TryGetValues("Replay-Nonce", out var values) && values.FirstOrDefault() is { Length: > 0 } fresh)
+        {
+            _nonces.Remove(fresh);
+            return fresh;
+        }
         throw new AcmeProtocolException($"{Directory.NewNonce} returned no Replay-Nonce header");
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Concorde.Acme;
 using Concorde.Acme.Files;
 using Concorde.Acme.Wire;
 
@@ -17,6 +18,8 @@ public static class CertificateFile
     /// otherwise null and the reason.</summary>
     public static (X509Certificate2? Leaf, string? Problem) Check(string pem, ECDsa key, IReadOnlyList<Identifier> identifiers)
     {
+        if (CertificateChain.Problem(pem, parseCertificates: false) is { } chainProblem)
+            return (null, $"holds {chainProblem}");
         X509Certificate2 leaf;
         try
         {

@@ -25,6 +25,9 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     /// it to the client; a few times a day keeps up with a window the CA moves, e.g. after an incident).</summary>
     private static readonly TimeSpan DefaultAriRecheck = TimeSpan.FromHours(6);
     private static readonly TimeSpan AriRecheckAfterError = TimeSpan.FromHours(1);
+    /// <summary>RFC 9773 §4.3.2: "Clients SHOULD set reasonable limits on their checking interval. For example, ...
+    /// values over one day could be treated as if they were one day."</summary>
+    private static readonly TimeSpan LongestAriRecheck = TimeSpan.FromDays(1);
 
     private readonly DomainState _state = new(context.Document, domain.Name);
     private bool _certificateFileChanged;
@@ -82,7 +85,8 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         if (_state.OrderId is not null || _state.CertificateId is null || Document.Get(Name, "key") is not { } keyFile) return false;
         var keyPem = await CertificateFile.ReadAsync(Document.ResolvePath(keyFile), ct);
         var certificatePem = await CertificateFile.ReadAsync(Document.ResolvePath(domain.CertificateFileName), ct);
-        if (keyPem is null || certificatePem is null) return false;
+        if (keyPem is null || certificatePem is null || CertificateChain.Problem(certificatePem, parseCertificates: false) is not null)
+            return false;
         var publicKey = KeyFile.TryReadPublicKeyInfo(keyPem);
         var certificate = CertificateSummary.TryParse(certificatePem);
         if (publicKey is null || certificate is null || !publicKey.AsSpan().SequenceEqual(certificate.SubjectPublicKeyInfo)
@@ -394,7 +398,9 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             var info = await client.GetRenewalInfoAsync(certificateId, ct);
             var window = info.Value.SuggestedWindow;
             var schedule = AriSchedule.Choose(window.Start, window.End, previous, context.Random);
-            var recheck = info.RetryAfter is { } retryAfter && retryAfter > TimeSpan.FromMinutes(1) ? retryAfter : DefaultAriRecheck;
+            var recheck = info.RetryAfter is { } retryAfter && retryAfter > TimeSpan.FromMinutes(1)
+                ? (retryAfter < LongestAriRecheck ? retryAfter : LongestAriRecheck)
+                : DefaultAriRecheck;
             await _state.SetRenewalInfoAsync(schedule, Now + recheck, ct);
             if (schedule != previous)
                 Log.Info($"{Name}: the CA suggests renewing between {window.Start:yyyy-MM-dd HH:mm} and {window.End:yyyy-MM-dd HH:mm} UTC; " +

@@ -10,6 +10,7 @@ namespace Concorde.Shaman;
 public sealed class ProfileDocument
 {
     private const long MaxFileBytes = 4 * 1024 * 1024;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly JsonObject _root;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -37,11 +38,22 @@ public sealed class ProfileDocument
             if (!info.Exists)
                 throw new ProfileException($"{path}: not found. Create it, e.g. {{\"server\": \"https://acme-v02.api.letsencrypt.org/directory\", \"renewal\": 30, \"authenticators\": {{\"http-01\": \"/usr/local/bin/prove-challenge\"}}, \"domains\": {{\"example.com\": {{}}}}}}");
             if (info.Length > MaxFileBytes) throw new ProfileException($"{path}: {info.Length} bytes is too large for a profile");
+            // Also what a pipe or a device reports; opening one could wait forever.
+            if (info.Length == 0) throw new ProfileException($"{path}: is empty or not a regular file; it must hold the profile's JSON object");
             bytes = await File.ReadAllBytesAsync(path, ct);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ProfileException($"{path}: cannot be read ({e.Message})");
+        }
+        try
+        {
+            // System.Text.Json checks UTF-8 only when a value is read; check it all now, before anything runs.
+            _ = StrictUtf8.GetCharCount(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new ProfileException($"{path}: not valid UTF-8 ({e.Message.TrimEnd('.')}); save the file as UTF-8");
         }
         JsonNode? node;
         try

@@ -46,7 +46,7 @@ public sealed record ProfileSettings
             var other => throw Error($"\"domains\" must be an object of name → settings, found {Kind(other)}"),
         };
         OptionalString(root, "key");
-        OptionalString(root, "account_id");
+        OptionalUrl(root, "account_id");
         return new ProfileSettings
         {
             Server = ParseServer(root["server"]),
@@ -113,7 +113,17 @@ public sealed record ProfileSettings
         if (node is null) return null;
         if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>().Length == 0)
             throw Error($"{where}\"{field}\" must be a non-empty string, found {Kind(node)}");
-        return value.GetValue<string>();
+        var text = value.GetValue<string>();
+        // Names of files and programs: a NUL would cut them short where the system reads them.
+        if (text.Contains('\0')) throw Error($"{where}\"{field}\" contains a NUL character");
+        return text;
+    }
+
+    /// <summary>A recorded id (account, order, certificate): the URL the CA gave.</summary>
+    internal static void OptionalUrl(JsonObject obj, string field, string where = "")
+    {
+        if (OptionalString(obj, field, where) is { } text && !Uri.TryCreate(text, UriKind.Absolute, out _))
+            throw Error($"{where}\"{field}\" must be the URL the CA gave, found \"{text}\"; remove the field to start afresh");
     }
 
     internal static IReadOnlyDictionary<string, string> StringMap(JsonNode? node, string where)
@@ -125,6 +135,7 @@ public sealed record ProfileSettings
         {
             if (child is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>().Length == 0)
                 throw Error($"{where}: \"{key}\" must name a program, found {Kind(child)}");
+            if (value.GetValue<string>().Contains('\0')) throw Error($"{where}: \"{key}\" contains a NUL character");
             map[key] = value.GetValue<string>();
         }
         return map;
@@ -178,8 +189,10 @@ public sealed record DomainSettings
         if (node is not JsonObject obj)
             throw ProfileSettings.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {ProfileSettings.Kind(node)}");
         var where = $"domain \"{name}\": ";
-        foreach (var field in new[] { "key", "order_id", "certificate_id", "lastFailure", "lastError", "replaces" })
+        foreach (var field in new[] { "key", "lastFailure", "lastError", "replaces" })
             ProfileSettings.OptionalString(obj, field, where);
+        ProfileSettings.OptionalUrl(obj, "order_id", where);
+        ProfileSettings.OptionalUrl(obj, "certificate_id", where);
         ProfileSettings.OptionalNumber(obj, "failures", "a count", 0);
         var names = new List<string> { name };
         foreach (var altName in ProfileSettings.StringList(obj["altNames"], $"{where}\"altNames\""))

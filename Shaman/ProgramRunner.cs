@@ -35,6 +35,7 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
 {
     /// <summary>How much of a program's output reaches the log; the rest is counted, not kept.</summary>
     private const int MaxLoggedChars = 4096;
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1);
 
     public Task RunAsync(string program, string purpose, ChallengeRequest request, CancellationToken ct) =>
         RunAsync(program, purpose, request.StandardInput, request.Environment(), ct);
@@ -64,8 +65,8 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
             throw new ProgramFailedException($"{purpose} program {path} cannot be started ({e.Message}); is it executable (chmod +x)?");
         }
 
-        var stdout = CaptureAsync(process.StandardOutput);
-        var stderr = CaptureAsync(process.StandardError);
+        var stdout = new OutputCapture(process.StandardOutput);
+        var stderr = new OutputCapture(process.StandardError);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
         try
@@ -90,8 +91,11 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
         }
         finally
         {
-            LogOutput(path, "stdout", await stdout);
-            LogOutput(path, "stderr", await stderr);
+            // A background child the program left running may hold its output open for ever; what it wrote
+            // until shortly after the exit is enough.
+            await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(OutputGrace, CancellationToken.None));
+            LogOutput(path, "stdout", stdout);
+            LogOutput(path, "stderr", stderr);
         }
         if (process.ExitCode != 0)
             throw new ProgramFailedException($"{purpose} program {path} failed with exit status {process.ExitCode}{SignalNote(process.ExitCode)}");
@@ -112,26 +116,47 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
         return null;
     }
 
-    private static async Task<(string Text, long Total)> CaptureAsync(StreamReader reader)
+    private void LogOutput(string path, string stream, OutputCapture output)
     {
-        var kept = new StringBuilder();
-        var buffer = new char[4096];
-        long total = 0;
-        int read;
-        while ((read = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None)) > 0)
-        {
-            total += read;
-            if (kept.Length < MaxLoggedChars) kept.Append(buffer, 0, Math.Min(read, MaxLoggedChars - kept.Length));
-        }
-        return (kept.ToString(), total);
+        var (text, total, complete) = output.Snapshot();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            log.Info($"{Path.GetFileName(path)} {stream}: {line}");
+        if (total > text.Length)
+            log.Info($"{Path.GetFileName(path)} {stream}: ({total - text.Length} more characters not logged)");
+        if (!complete)
+            log.Info($"{Path.GetFileName(path)} {stream}: (still held open by a process it left running; not waited for)");
     }
 
-    private void LogOutput(string path, string stream, (string Text, long Total) output)
+    /// <summary>Reads a program's output stream to its end in the background, keeping the first
+    /// <see cref="MaxLoggedChars"/> characters and counting the rest.</summary>
+    private sealed class OutputCapture
     {
-        foreach (var line in output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            log.Info($"{Path.GetFileName(path)} {stream}: {line}");
-        if (output.Total > output.Text.Length)
-            log.Info($"{Path.GetFileName(path)} {stream}: ({output.Total - output.Text.Length} more characters not logged)");
+        private readonly StringBuilder _kept = new();
+        private readonly Lock _lock = new();
+        private long _total;
+
+        public OutputCapture(StreamReader reader) => Completion = ReadAsync(reader);
+
+        public Task Completion { get; }
+
+        public (string Text, long Total, bool Complete) Snapshot()
+        {
+            lock (_lock) return (_kept.ToString(), _total, Completion.IsCompleted);
+        }
+
+        private async Task ReadAsync(StreamReader reader)
+        {
+            var buffer = new char[4096];
+            int read;
+            while ((read = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None)) > 0)
+            {
+                lock (_lock)
+                {
+                    _total += read;
+                    if (_kept.Length < MaxLoggedChars) _kept.Append(buffer, 0, Math.Min(read, MaxLoggedChars - _kept.Length));
+                }
+            }
+        }
     }
 
     private static string SignalNote(int exitCode) => exitCode > 128 && exitCode < 160 ? $" (killed by signal {exitCode - 128})" : "";

@@ -16,9 +16,10 @@ public sealed partial class RunLock : IDisposable
     public static RunLock? TryAcquire(string profileDirectory)
     {
         var path = Path.Combine(profileDirectory, FileName);
-        var fd = Open(path, OpenReadWrite | OpenCreate | OpenCloseOnExec, 0b110_100_100);
+        var fd = Open(path, OpenReadWrite | OpenCreate | OpenCloseOnExec | OpenNoFollow, 0b110_100_100);
         if (fd < 0)
-            throw new IOException($"{path}: cannot open the lock file (errno {Marshal.GetLastPInvokeError()}); is the profile directory writable?");
+            throw new ProfileException($"{path}: cannot open the lock file (errno {Marshal.GetLastPInvokeError()}); " +
+                                       "the profile directory must be writable and .shaman.lock a plain file");
         if (Flock(fd, LockExclusive | LockNonBlocking) == 0) return new RunLock(fd);
         _ = Close(fd);
         return null;
@@ -34,6 +35,8 @@ public sealed partial class RunLock : IDisposable
     private const int OpenReadWrite = 0x2;
     private const int OpenCreate = 0x40;
     private const int OpenCloseOnExec = 0x80000;
+    /// <summary>A symlink planted as the lock file must not make shaman create a file elsewhere.</summary>
+    private const int OpenNoFollow = 0x20000;
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
 

@@ -97,7 +97,7 @@ public static class ShamanCommand
         log.Debug($"profile {directory}");
         try
         {
-            ProfileHygiene.Check(document, settings, log);
+            ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
             // needs the CA.

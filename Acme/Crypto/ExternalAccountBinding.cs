@@ -14,6 +14,7 @@ public sealed record ExternalAccountBinding(string KeyId, byte[] MacKey)
     {
         var normalized = macKey.Trim().TrimEnd('=').Replace('+', '-').Replace('/', '_');
         if (keyId.Length == 0) throw new FormatException("the EAB key id is empty");
+        if (normalized.Length == 0) throw new FormatException("the EAB MAC key is empty");
         try
         {
             return new ExternalAccountBinding(keyId, Base64Url.DecodeFromChars(normalized));

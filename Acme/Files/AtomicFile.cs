@@ -13,6 +13,12 @@ public static partial class AtomicFile
     /// with <paramref name="mode"/> already set, so a private key is never readable by others, not even
     /// for a moment. With <paramref name="overwrite"/> false an existing file is never replaced
     /// (<see cref="IOException"/>).</summary>
+    /// <summary>Whether <paramref name="fileName"/> is one of the temporary names this class writes, which a
+    /// crash may leave behind.</summary>
+    public static bool IsTemporaryName(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal) && fileName.Length > 38
+        && fileName[^37] == '.' && fileName[^36..^4].All(char.IsAsciiHexDigitLower);
+
     public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, bool overwrite, CancellationToken ct)
     {
         var full = Path.GetFullPath(path);
@@ -33,8 +39,8 @@ public static partial class AtomicFile
                 await stream.FlushAsync(ct);
                 stream.Flush(flushToDisk: true);
             }
-            // Move without overwrite uses link(2), which refuses an existing target atomically.
-            File.Move(temporary, full, overwrite);
+            if (overwrite) File.Move(temporary, full, overwrite: true);
+            else PlaceWithoutReplacing(temporary, full);
             SyncDirectory(directory);
         }
         finally
@@ -42,6 +48,26 @@ public static partial class AtomicFile
             if (File.Exists(temporary)) File.Delete(temporary);
         }
     }
+
+    /// <summary>link(2) refuses an existing target in the same step that creates the name, so a file that
+    /// appeared meanwhile is never replaced (rename(2) would replace it). File systems without hard links fall
+    /// back to a check and a rename.</summary>
+    private static void PlaceWithoutReplacing(string temporary, string target)
+    {
+        if (Link(temporary, target) == 0)
+        {
+            File.Delete(temporary);
+            return;
+        }
+        if (Marshal.GetLastPInvokeError() == AlreadyExists)
+            throw new IOException($"{target}: already exists");
+        File.Move(temporary, target, overwrite: false);
+    }
+
+    private const int AlreadyExists = 17;
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
 
     /// <summary>The rename is durable only once the directory entry is on disk.</summary>
     private static void SyncDirectory(string directory)

@@ -20,6 +20,12 @@ public sealed class NonceStore
         }
     }
 
+    /// <summary>Forgets <paramref name="nonce"/>, which its fetcher is about to use.</summary>
+    public void Remove(string nonce)
+    {
+        lock (_lock) _nonces.Remove(nonce);
+    }
+
     public bool TryTake(out string nonce)
     {
         lock (_lock)

@@ -93,7 +93,7 @@ public sealed class ShamanAuthenticatorTests(PebbleFixture pebble) : IClassFixtu
     }
 
     /// <summary>No such process, or a zombie nobody has reaped yet (PID 1 of a container may not reap).</summary>
-    private static bool IsGone(int pid)
+    internal static bool IsGone(int pid)
     {
         try
         {

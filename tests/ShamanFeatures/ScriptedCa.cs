@@ -1,0 +1,186 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Concorde.Acme.Crypto;
+using Concorde.Tests.Acme;
+using Concorde.Tests.Support;
+
+namespace Concorde.Tests.ShamanFeatures;
+
+/// <summary>
+/// A scripted ACME CA for what Pebble 2.4 cannot show shaman (ARI, `replaces`, profiles): <see cref="ScriptedAcme"/>'s
+/// directory (renewalInfo, meta.profiles "classic" and "shortlived") over a <see cref="ScriptedHandler"/>, that
+/// really issues. newAccount creates <see cref="ScriptedAcme.AccountUrl"/>; newOrder answers a ready order for the
+/// requested identifiers; finalize signs the CSR's key and subjectAltName with <see cref="Authority"/> (so every
+/// certificate has an authority key identifier, hence an ARI certificate ID); the certificate URL serves the PEM
+/// chain; renewalInfo of every certificate issued here suggests a window two months ahead. A request nothing
+/// answers fails the run with the request in the message.
+/// </summary>
+internal sealed class ScriptedCa : IDisposable
+{
+    public const string CertificateUrlPrefix = ScriptedAcme.Base + "cert/";
+    private const string PemChain = "application/pem-certificate-chain";
+
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly List<CertificateRequest> _csrs = [];
+    private readonly List<X509Certificate2> _issued = [];
+    private int _orders;
+    private int _nonces;
+
+    public ScriptedCa(TimeProvider time, bool renewalInfo = true)
+    {
+        _time = time;
+        Handler = ScriptedAcme.CreateHandler(renewalInfo)
+            .Always(HttpMethod.Post, ScriptedAcme.NewAccountUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.Created,
+                """{"status":"valid","orders":"https://127.0.0.1/acme/acct/1/orders"}""", headers: ("Location", ScriptedAcme.AccountUrl))))
+            .Always(HttpMethod.Post, ScriptedAcme.NewOrderUrl, NewOrder);
+    }
+
+    public ScriptedHandler Handler { get; }
+    public ThrowawayCa Authority { get; } = new();
+
+    /// <summary>The decoded newOrder payloads, in order.</summary>
+    public IReadOnlyList<JsonElement> NewOrderPayloads =>
+        Handler.RequestsTo(HttpMethod.Post, ScriptedAcme.NewOrderUrl).Select(ScriptedAcme.Payload).ToList();
+
+    /// <summary>The CSRs finalize received, in order.</summary>
+    public IReadOnlyList<CertificateRequest> Csrs
+    {
+        get
+        {
+            lock (_gate) return _csrs.ToList();
+        }
+    }
+
+    /// <summary>renewalInfo requests for <paramref name="certificateId"/>.</summary>
+    public int RenewalInfoRequests(string certificateId) => Handler.RequestsTo(HttpMethod.Get, RenewalInfoUrl(certificateId)).Count;
+
+    public IReadOnlyList<ScriptedHandler.RecordedRequest> Posts => Handler.Requests.Where(r => r.Method == HttpMethod.Post).ToList();
+
+    public static string RenewalInfoUrl(string certificateId) => $"{ScriptedAcme.RenewalInfoUrl}/{certificateId}";
+
+    /// <summary>From now on renewalInfo for <paramref name="certificateId"/> suggests this window.</summary>
+    public void SuggestWindow(string certificateId, DateTimeOffset start, DateTimeOffset end, TimeSpan? retryAfter = null)
+    {
+        var json = $$"""{"suggestedWindow":{"start":"{{Format(start)}}","end":"{{Format(end)}}"},"explanationURL":"https://127.0.0.1/why"}""";
+        Handler.Always(HttpMethod.Get, RenewalInfoUrl(certificateId), _ => retryAfter is { } wait
+            ? ScriptedHandler.Json(HttpStatusCode.OK, json, headers: ("Retry-After", ((int)wait.TotalSeconds).ToString()))
+            : ScriptedHandler.Json(HttpStatusCode.OK, json));
+    }
+
+    /// <summary>The next newOrder gets this problem instead of an order.</summary>
+    public void RefuseNextOrder(HttpStatusCode status, string type, string detail) =>
+        Handler.Once(HttpMethod.Post, ScriptedAcme.NewOrderUrl, _ => WithNonce(ScriptedHandler.Problem(status, type, detail)));
+
+    private HttpResponseMessage NewOrder(HttpRequestMessage request)
+    {
+        var payload = Payload(request);
+        var number = Interlocked.Increment(ref _orders);
+        var orderUrl = $"{ScriptedAcme.Base}order/{number}";
+        var finalizeUrl = $"{orderUrl}/finalize";
+        var certificateUrl = $"{CertificateUrlPrefix}{number}";
+        var identifiers = payload.GetProperty("identifiers").GetRawText();
+        string Order(string status, string extra) =>
+            $$"""{"status":"{{status}}","identifiers":{{identifiers}},"authorizations":[],"finalize":"{{finalizeUrl}}"{{extra}}}""";
+
+        Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, Order("ready", ""))));
+        Handler.Always(HttpMethod.Post, finalizeUrl, finalize =>
+        {
+            var chain = Issue(Payload(finalize).GetProperty("csr").GetString()!);
+            Handler.Always(HttpMethod.Post, certificateUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, chain, PemChain)));
+            var valid = Order("valid", $",\"certificate\":\"{certificateUrl}\"");
+            Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, valid)));
+            return WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, valid));
+        });
+        return WithNonce(ScriptedHandler.Json(HttpStatusCode.Created, Order("ready", ""), headers: ("Location", orderUrl)));
+    }
+
+    /// <summary>Signs the CSR's key and names for 90 days, registers renewalInfo for it and returns the PEM chain.</summary>
+    private string Issue(string csr)
+    {
+        var request = CertificateRequest.LoadSigningRequest(Base64Url.DecodeFromChars(csr), HashAlgorithmName.SHA384,
+            CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions);
+        var san = request.CertificateExtensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        var now = _time.GetUtcNow();
+        var leaf = Authority.Issue(request.PublicKey, san, request.SubjectName, now.AddHours(-1), now.AddDays(90));
+        lock (_gate)
+        {
+            _csrs.Add(request);
+            _issued.Add(leaf);
+        }
+        SuggestWindow(CertificateId.For(leaf), now.AddDays(60), now.AddDays(62), TimeSpan.FromHours(6));
+        return Authority.ChainPem(leaf);
+    }
+
+    private HttpResponseMessage WithNonce(HttpResponseMessage response)
+    {
+        response.Headers.Add("Replay-Nonce", $"ca-nonce-{Interlocked.Increment(ref _nonces)}");
+        return response;
+    }
+
+    /// <summary>The JWS payload of a request the client signed (its body is already buffered).</summary>
+    private static JsonElement Payload(HttpRequestMessage request)
+    {
+        using var jws = JsonDocument.Parse(request.Content!.ReadAsStream());
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(jws.RootElement.GetProperty("payload").GetString()));
+        return payload.RootElement.Clone();
+    }
+
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+
+    public void Dispose()
+    {
+        lock (_gate)
+            foreach (var certificate in _issued) certificate.Dispose();
+        Authority.Dispose();
+        Handler.Dispose();
+    }
+}
+
+/// <summary>A throwaway ECDSA P-256 issuing CA with a subject key identifier; its leaves carry the matching
+/// authority key identifier, which ARI certificate IDs are made of (RFC 9773 §4.1).</summary>
+internal sealed class ThrowawayCa : IDisposable
+{
+    private readonly X509Certificate2 _certificate;
+    private readonly X509SubjectKeyIdentifierExtension _keyIdentifier;
+
+    public ThrowawayCa()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN=Throwaway Test CA {Convert.ToHexString(RandomNumberGenerator.GetBytes(4))}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, critical: true));
+        _keyIdentifier = new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false);
+        request.CertificateExtensions.Add(_keyIdentifier);
+        _certificate = request.CreateSelfSigned(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2049, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    }
+
+    /// <summary>A certificate for the key, names and subject given, valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>.</summary>
+    public X509Certificate2 Issue(PublicKey key, X509Extension subjectAlternativeName, X500DistinguishedName subject,
+        DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
+        request.CertificateExtensions.Add(subjectAlternativeName);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(_keyIdentifier));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        return request.Create(_certificate, notBefore, notAfter, serial);
+    }
+
+    /// <summary>A certificate for <paramref name="key"/> naming <paramref name="names"/> (DNS names).</summary>
+    public X509Certificate2 Issue(ECDsa key, IEnumerable<string> names, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in names) san.AddDnsName(name);
+        return Issue(new PublicKey(key), san.Build(), new X500DistinguishedName(""), notBefore, notAfter);
+    }
+
+    /// <summary>The PEM chain as a CA sends it: the leaf, then this CA.</summary>
+    public string ChainPem(X509Certificate2 leaf) => leaf.ExportCertificatePem() + "\n" + _certificate.ExportCertificatePem() + "\n";
+
+    public void Dispose() => _certificate.Dispose();
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Nodes;
+using Concorde.Acme.Wire;
+using Concorde.Tests.Acme;
+using Concorde.Tests.Shaman;
+using Concorde.Tests.Support;
+using Xunit;
+
+namespace Concorde.Tests.ShamanFeatures;
+
+/// <summary>Issue 6.3: `"eab": {"kid", "hmacKey"}` binds the new account to the CA's external account, against a
+/// Pebble with externalAccountBindingRequired; without it the run says what to add. The MAC key is a secret: it
+/// never reaches stdout, stderr or syslog.</summary>
+public sealed class ShamanEabTests(ExternalAccountBindingPebbleFixture pebble) : IClassFixture<ExternalAccountBindingPebbleFixture>
+{
+    /// <summary>Pebble's newAccount URL path.</summary>
+    private const string NewAccountPath = "/sign-me-up";
+    private static readonly string Kid1Key = PebbleOptions.DefaultExternalAccountMacKeys["kid-1"];
+    private static readonly string Kid2Key = PebbleOptions.DefaultExternalAccountMacKeys["kid-2"];
+
+    [Fact]
+    public async Task Eab_creates_the_account_and_the_certificate_is_issued_without_the_mac_key_in_any_log()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = WriteProfile(profile, "eab", new JsonObject { ["kid"] = "kid-1", ["hmacKey"] = Kid1Key });
+        using var syslog = new SyslogListener(profile.PathOf("log.sock"));
+
+        var run = (await ShamanProcess.RunAsync([profile.Directory], syslog.Environment)).Exited(0);
+
+        using var leaf = profile.AssertCertificate(name);
+        Assert.Contains(run.Lines, l => l.StartsWith("INFO created account ", StringComparison.Ordinal));
+        AssertSecretKept(run, await syslog.ReceivedAsync(), Kid1Key);
+        // The profile keeps what the administrator wrote.
+        Assert.Equal(Kid1Key, profile.Read()["eab"]!["hmacKey"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Missing_eab_fails_saying_to_add_it_and_adding_it_then_works()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = WriteProfile(profile, "no-eab", eab: null);
+        var accountsBefore = PebbleTraffic.Requests(pebble.Server, NewAccountPath);
+
+        var run = (await profile.RunAsync()).Exited(1);
+
+        Assert.Contains(run.ErrorLines, l => l.Contains("the CA requires an external account binding; add \"eab\": {\"kid\": \"...\", \"hmacKey\": \"...\"}", StringComparison.Ordinal));
+        Assert.Null(profile.Read()["account_id"]);
+        // Refused before asking: the CA's directory says it needs the binding.
+        Assert.Equal(accountsBefore, PebbleTraffic.Requests(pebble.Server, NewAccountPath));
+
+        var config = profile.Read();
+        config["eab"] = new JsonObject { ["kid"] = "kid-2", ["hmacKey"] = Kid2Key };
+        profile.Write(config);
+        (await ShamanProcess.RunAsync(["--force", profile.Directory])).Exited(0);
+
+        using var leaf = profile.AssertCertificate(name);
+    }
+
+    [Fact]
+    public async Task Wrong_mac_key_is_refused_by_the_CA_and_neither_key_is_printed()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        WriteProfile(profile, "bad-eab", new JsonObject { ["kid"] = "kid-1", ["hmacKey"] = Kid2Key });
+        using var syslog = new SyslogListener(profile.PathOf("log.sock"));
+
+        var run = (await ShamanProcess.RunAsync([profile.Directory], syslog.Environment)).Exited(1);
+
+        Assert.NotEmpty(run.ErrorLines);
+        Assert.Null(profile.Read()["account_id"]);
+        var datagrams = await syslog.ReceivedAsync();
+        AssertSecretKept(run, datagrams, Kid2Key);
+        AssertSecretKept(run, datagrams, Kid1Key);
+    }
+
+    [Fact]
+    public async Task Eab_key_that_is_not_base64url_is_a_configuration_error_that_does_not_echo_it()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        const string secret = "not base64url at all: s3cr3t!";
+        WriteProfile(profile, "eab-typo", new JsonObject { ["kid"] = "kid-1", ["hmacKey"] = secret });
+
+        var run = (await profile.RunAsync()).Exited(2);
+
+        Assert.Contains("\"eab\": \"hmacKey\" is not base64url", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", run.Stdout + run.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>One fresh domain with an http-01 authenticator and the given "eab"; returns the domain's name.</summary>
+    private static string WriteProfile(ShamanProfile profile, string label, JsonObject? eab)
+    {
+        var name = ShamanProfile.UniqueName(label);
+        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
+        if (eab is not null) config["eab"] = eab;
+        profile.Write(config);
+        return name;
+    }
+
+    private static void AssertSecretKept(ShamanRun run, IReadOnlyList<string> datagrams, string secret)
+    {
+        Assert.DoesNotContain(secret, run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, run.Stderr, StringComparison.Ordinal);
+        Assert.NotEmpty(datagrams);
+        Assert.All(datagrams, d => Assert.DoesNotContain(secret, d, StringComparison.Ordinal));
+        // Nor a recognisable part of it (a prefix printed as a "hint").
+        Assert.DoesNotContain(secret[..16], run.Stdout + run.Stderr + string.Concat(datagrams), StringComparison.Ordinal);
+    }
+}
