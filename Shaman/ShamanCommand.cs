@@ -167,6 +167,13 @@ public static class ShamanCommand
             context.Log.Error(e.Message);
             return false;
         }
+        catch (ProfileException e)
+        {
+            // A setting of the whole profile (e.g. the CA wants "eab"): fixing it should work on the next run,
+            // not after every domain's backoff.
+            context.Log.Error($"{domain.Name}: {e.Message}");
+            return false;
+        }
         catch (Exception e) when (e is DomainFailure or ProgramFailedException)
         {
             message = e.Message;
@@ -177,7 +184,7 @@ public static class ShamanCommand
                       (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : "");
         }
         catch (Exception e) when (e is AcmeException or KeyFileException or IOException or UnauthorizedAccessException
-                                      or ProfileException or System.Security.Cryptography.CryptographicException or HttpRequestException)
+                                      or System.Security.Cryptography.CryptographicException or HttpRequestException)
         {
             message = $"{domain.Name}: {e.Message}";
         }

@@ -92,7 +92,7 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
         // challtestsrv answers unknown tokens with an empty 200.
         await server.DelHttp01Async(token, ct);
         Assert.Equal(string.Empty, await http.GetStringAsync(url, ct));
-        Assert.Contains($"Added HTTP-01 challenge for token \"{token}\"", server.ChallengeServerLog, StringComparison.Ordinal);
+        await AssertLogEventuallyContainsAsync(() => server.ChallengeServerLog, [$"Added HTTP-01 challenge for token \"{token}\""], ct);
     }
 
     [Fact]
@@ -108,11 +108,23 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
         await server.AddTlsAlpn01Async("alpn.example.com", "key.auth", ct);
         await server.DelTlsAlpn01Async("alpn.example.com", ct);
 
-        var log = server.ChallengeServerLog;
-        Assert.Contains($"Added DNS-01 TXT challenge for Host \"{host}\"", log, StringComparison.Ordinal);
-        Assert.Contains($"Removed DNS-01 TXT challenge for Host \"{host}\"", log, StringComparison.Ordinal);
-        Assert.Contains("Added TLS-ALPN-01 challenge for host \"alpn.example.com\"", log, StringComparison.Ordinal);
-        Assert.Contains("Removed TLS-ALPN-01 challenge for host \"alpn.example.com\"", log, StringComparison.Ordinal);
+        string[] expected =
+        [
+            $"Added DNS-01 TXT challenge for Host \"{host}\"",
+            $"Removed DNS-01 TXT challenge for Host \"{host}\"",
+            "Added TLS-ALPN-01 challenge for host \"alpn.example.com\"",
+            "Removed TLS-ALPN-01 challenge for host \"alpn.example.com\"",
+        ];
+        await AssertLogEventuallyContainsAsync(() => server.ChallengeServerLog, expected, ct);
+    }
+
+    /// <summary>The logs are read from the processes' output in the background: the last lines may need a moment.</summary>
+    private static async Task AssertLogEventuallyContainsAsync(Func<string> log, string[] expected, CancellationToken ct)
+    {
+        for (var i = 0; i < 40 && !expected.All(line => log().Contains(line, StringComparison.Ordinal)); i++)
+            await Task.Delay(50, ct);
+        foreach (var line in expected)
+            Assert.Contains(line, log(), StringComparison.Ordinal);
     }
 
     [Fact]
