@@ -14,9 +14,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task New_account_for_a_key_that_has_one_returns_the_existing_account()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
 
         var again = await acme.Client.NewAccountAsync(account.Key, null, termsOfServiceAgreed: true, null, ct);
@@ -28,9 +27,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task Find_account_for_an_unknown_key_raises_account_does_not_exist()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         using var stranger = KeyCurve.Generate();
 
         var error = await Assert.ThrowsAsync<AcmeProblemException>(() => acme.Client.FindAccountAsync(stranger, ct));
@@ -43,9 +41,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task Find_account_for_a_known_key_returns_its_url_without_creating_another()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
 
         var found = await acme.Client.FindAccountAsync(account.Key, ct);
@@ -57,9 +54,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task Update_contacts_replaces_the_contact_list()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
 
         var updated = await acme.Client.UpdateContactsAsync(account, ["mailto:one@example.com", "mailto:two@example.com"], ct);
@@ -73,9 +69,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task Key_rollover_makes_the_new_key_work_and_the_old_key_fail()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var oldAccount = await acme.NewAccountAsync(ct);
         var newKey = KeyCurve.Generate();
 
@@ -94,9 +89,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task Key_rollover_to_the_same_key_is_refused_before_sending()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var sent = acme.Client.RequestCount;
 
@@ -108,16 +102,14 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
     [Fact]
     public async Task Deactivated_account_cannot_create_orders()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
 
         var deactivated = await acme.Client.DeactivateAccountAsync(account, ct);
 
         Assert.Equal(AcmeStatus.Deactivated, deactivated.Value.Status);
-        var error = await Assert.ThrowsAsync<AcmeProblemException>(() => acme.Client.NewOrderAsync(account,
-            new NewOrderPayload { Identifiers = [Identifier.ForDns("deactivated.example.com")] }, ct));
+        var error = await Assert.ThrowsAsync<AcmeProblemException>(() => acme.NewOrderAsync(account, Identifier.ForDns("deactivated.example.com"), ct));
         Assert.Equal(ProblemKind.Unauthorized, error.Kind);
         Assert.Equal(HttpStatusCode.Forbidden, error.HttpStatus);
     }

@@ -16,9 +16,8 @@ public sealed class AlternateChainTests(AlternateRootsPebbleFixture pebble) : IC
     [Fact]
     public async Task Download_lists_alternate_chains_with_the_same_leaf_and_other_issuers()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var issued = await acme.IssueAsync(account, [Identifier.ForDns(PebbleAcme.FreshName())], Challenge.Http01, ct);
 

@@ -12,9 +12,8 @@ public sealed class AuthorizationTests(PebbleFixture pebble) : IClassFixture<Peb
     [Fact]
     public async Task Deactivated_authorization_stays_deactivated_and_invalidates_its_order()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var order = await acme.NewOrderForFreshNameAsync(account, ct);
         var authorizationUrl = Assert.Single(order.Value.Authorizations);
@@ -37,9 +36,8 @@ public sealed class AuthorizationTests(PebbleFixture pebble) : IClassFixture<Peb
     [Fact]
     public async Task Challenge_fetched_from_pebble_has_no_link_to_its_authorization()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var order = await acme.NewOrderForFreshNameAsync(account, ct);
         var authorizationUrl = Assert.Single(order.Value.Authorizations);
@@ -76,13 +74,12 @@ public sealed class AuthorizationTests(PebbleFixture pebble) : IClassFixture<Peb
     [Fact]
     public async Task Unanswered_http01_challenge_raises_the_challenge_error_with_the_identifier()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var identifier = Identifier.ForDns(PebbleAcme.FreshName());
-        var order = await acme.Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [identifier] }, ct);
-        var authorization = await acme.Client.GetAuthorizationAsync(account, Assert.Single(order.Value.Authorizations), ct);
+        var order = await acme.NewOrderAsync(account, identifier, ct);
+        var authorization = await acme.SingleAuthorizationAsync(account, order, ct);
         var challenge = authorization.Value.Challenges.Single(c => c.Type == Challenge.Http01);
 
         var responded = await acme.Client.RespondToChallengeAsync(account, challenge.Url, ct);
@@ -100,14 +97,13 @@ public sealed class AuthorizationTests(PebbleFixture pebble) : IClassFixture<Peb
     [Fact]
     public async Task Dns01_with_a_wrong_key_authorization_raises_the_challenge_error()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         using var otherKey = KeyCurve.Generate();
         var identifier = Identifier.ForDns(PebbleAcme.FreshName());
-        var order = await acme.Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [identifier] }, ct);
-        var authorization = await acme.Client.GetAuthorizationAsync(account, Assert.Single(order.Value.Authorizations), ct);
+        var order = await acme.NewOrderAsync(account, identifier, ct);
+        var authorization = await acme.SingleAuthorizationAsync(account, order, ct);
         var challenge = authorization.Value.Challenges.Single(c => c.Type == Challenge.Dns01);
 
         // The key authorization of another account key: the right record name with the wrong value.

@@ -16,9 +16,8 @@ public sealed class ExternalAccountBindingTests(ExternalAccountBindingPebbleFixt
     [Fact]
     public async Task Directory_says_external_account_binding_is_required()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
 
         Assert.True(acme.Client.Directory.Meta?.ExternalAccountRequired);
     }
@@ -26,9 +25,8 @@ public sealed class ExternalAccountBindingTests(ExternalAccountBindingPebbleFixt
     [Fact]
     public async Task New_account_without_binding_raises_external_account_required()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         using var key = KeyCurve.Generate();
 
         var error = await Assert.ThrowsAsync<AcmeProblemException>(
@@ -40,9 +38,8 @@ public sealed class ExternalAccountBindingTests(ExternalAccountBindingPebbleFixt
     [Fact]
     public async Task New_account_with_binding_is_created()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         using var key = KeyCurve.Generate();
         var binding = ExternalAccountBinding.FromBase64Url("kid-1", PebbleOptions.DefaultExternalAccountMacKeys["kid-1"]);
 
@@ -55,9 +52,8 @@ public sealed class ExternalAccountBindingTests(ExternalAccountBindingPebbleFixt
     [Fact]
     public async Task New_account_with_a_wrong_mac_key_is_refused()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         using var key = KeyCurve.Generate();
         var binding = ExternalAccountBinding.FromBase64Url("kid-1", PebbleOptions.DefaultExternalAccountMacKeys["kid-2"]);
 

@@ -17,9 +17,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
     [InlineData(Challenge.TlsAlpn01)]
     public async Task Issues_certificate_for_a_dns_name_validated_with(string challengeType)
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var name = $"{challengeType}.{Guid.NewGuid():N}.example.com";
 
@@ -35,9 +34,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
     [Fact]
     public async Task Issues_one_certificate_for_several_dns_names_and_an_ip_address()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var suffix = Guid.NewGuid().ToString("N");
         string[] names = [$"a.{suffix}.example.com", $"b.{suffix}.example.com", $"c.{suffix}.example.org"];
@@ -55,12 +53,11 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
     [Fact]
     public async Task Issues_certificate_for_an_ip_address_alone_with_a_csr_without_common_name()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
-        var order = await acme.Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [Identifier.ForIp(IPAddress.Loopback)] }, ct);
-        var authorization = await acme.Client.GetAuthorizationAsync(account, Assert.Single(order.Value.Authorizations), ct);
+        var order = await acme.NewOrderAsync(account, Identifier.ForIp(IPAddress.Loopback), ct);
+        var authorization = await acme.SingleAuthorizationAsync(account, order, ct);
 
         // RFC 8738 §7: dns-01 cannot prove control of an address; Pebble offers http-01 and tls-alpn-01. (tls-alpn-01
         // is not used here: challtestsrv answers it with a dNSName certificate where RFC 8738 §6 needs an iPAddress.)
@@ -76,13 +73,12 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
     [Fact]
     public async Task Issues_wildcard_certificate_with_dns01_on_the_base_domain()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var baseDomain = PebbleAcme.FreshName();
-        var order = await acme.Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [Identifier.ForDns("*." + baseDomain)] }, ct);
-        var authorization = await acme.Client.GetAuthorizationAsync(account, Assert.Single(order.Value.Authorizations), ct);
+        var order = await acme.NewOrderAsync(account, Identifier.ForDns("*." + baseDomain), ct);
+        var authorization = await acme.SingleAuthorizationAsync(account, order, ct);
 
         // RFC 8555 §7.1.4: the authorization names the base domain and says "wildcard"; only dns-01 can prove it.
         Assert.True(authorization.Value.Wildcard);
@@ -98,9 +94,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
     [Fact]
     public async Task Finalize_before_the_order_is_ready_raises_order_not_ready()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var order = await acme.NewOrderForFreshNameAsync(account, ct);
         using var certificateKey = KeyCurve.Generate();
@@ -114,9 +109,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
     [Fact]
     public async Task Finalize_with_the_account_key_is_refused_before_sending()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var order = await acme.NewOrderForFreshNameAsync(account, ct);
         var sent = acme.Client.RequestCount;

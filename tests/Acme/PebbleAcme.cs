@@ -24,6 +24,7 @@ internal sealed class PebbleAcme : IDisposable
     };
 
     private readonly HttpClient http;
+    private CancellationTokenSource? deadline;
 
     private PebbleAcme(PebbleServer server, HttpClient http, AcmeClient client)
     {
@@ -34,6 +35,27 @@ internal sealed class PebbleAcme : IDisposable
 
     public PebbleServer Server { get; }
     public AcmeClient Client { get; }
+
+    /// <summary>The token of the deadline <see cref="ConnectUnderDeadlineAsync"/> started; none otherwise.</summary>
+    public CancellationToken Cancellation => deadline?.Token ?? CancellationToken.None;
+
+    /// <summary>A 60 s <see cref="Deadline"/> for one test, then <see cref="ConnectAsync"/> under it; the deadline's
+    /// token is <see cref="Cancellation"/>, and disposing the client ends both.</summary>
+    public static async Task<PebbleAcme> ConnectUnderDeadlineAsync(PebbleServer server)
+    {
+        var ct = Deadline(out var source);
+        try
+        {
+            var acme = await ConnectAsync(server, ct);
+            acme.deadline = source;
+            return acme;
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>A client over <see cref="AcmeHttpClientFactory"/>, or over <paramref name="recorder"/> (wrapping a handler
     /// that trusts the server's CA) when a test needs to see the traffic. <paramref name="directoryUrl"/> points it at
@@ -78,7 +100,16 @@ internal sealed class PebbleAcme : IDisposable
 
     /// <summary>A new order for one fresh DNS name.</summary>
     public Task<AcmeResource<Order>> NewOrderForFreshNameAsync(AcmeAccountKey account, CancellationToken ct) =>
-        Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [Identifier.ForDns(FreshName())] }, ct);
+        NewOrderAsync(account, Identifier.ForDns(FreshName()), ct);
+
+    /// <summary>A new order for <paramref name="identifier"/> alone.</summary>
+    public Task<AcmeResource<Order>> NewOrderAsync(AcmeAccountKey account, Identifier identifier, CancellationToken ct) =>
+        Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [identifier] }, ct);
+
+    /// <summary>The one authorization of an order for a single identifier.</summary>
+    public Task<AcmeResource<Authorization>> SingleAuthorizationAsync(AcmeAccountKey account, AcmeResource<Order> order,
+        CancellationToken ct) =>
+        Client.GetAuthorizationAsync(account, Assert.Single(order.Value.Authorizations), ct);
 
     /// <summary>Makes challtestsrv answer <paramref name="challenge"/> for <paramref name="identifier"/> with the
     /// key authorization of <paramref name="accountKey"/>.</summary>
@@ -154,7 +185,11 @@ internal sealed class PebbleAcme : IDisposable
     private static readonly Comparer<Identifier> IdentifierOrder =
         Comparer<Identifier>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        deadline?.Dispose();
+    }
 
     /// <summary>The outcome of <see cref="IssueAsync"/>.</summary>
     public sealed record Issued(AcmeResource<Order> Order, ECDsa CertificateKey, CertificateChain Chain);

@@ -15,9 +15,8 @@ public sealed class RevocationTests(PebbleFixture pebble) : IClassFixture<Pebble
     [Fact]
     public async Task Revokes_with_the_account_key_and_a_second_revocation_is_already_revoked()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var issued = await acme.IssueAsync(account, [Identifier.ForDns(PebbleAcme.FreshName())], Challenge.Http01, ct);
         using var leaf = issued.Chain.Leaf();
@@ -33,9 +32,8 @@ public sealed class RevocationTests(PebbleFixture pebble) : IClassFixture<Pebble
     [Fact]
     public async Task Revokes_with_the_certificate_key_without_any_account()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
         var issued = await acme.IssueAsync(account, [Identifier.ForDns(PebbleAcme.FreshName())], Challenge.Dns01, ct);
         using var leaf = issued.Chain.Leaf();
@@ -53,9 +51,8 @@ public sealed class RevocationTests(PebbleFixture pebble) : IClassFixture<Pebble
     [Fact]
     public async Task Revocation_by_an_account_that_neither_issued_nor_authorized_the_certificate_is_refused()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
-        using var _ = deadline;
-        using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct);
+        using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
+        var ct = acme.Cancellation;
         var owner = await acme.NewAccountAsync(ct);
         var stranger = await acme.NewAccountAsync(ct);
         var issued = await acme.IssueAsync(owner, [Identifier.ForDns(PebbleAcme.FreshName())], Challenge.Http01, ct);

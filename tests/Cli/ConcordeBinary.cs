@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Cli;
@@ -32,32 +32,10 @@ internal static class ConcordeBinary
 
     public static async Task<CliRun> RunAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var start = new ProcessStartInfo(Path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = ChildProcess.Redirected(Path, args);
         foreach (var name in VariablesToDrop) start.Environment.Remove(name);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Path}");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"concorde {string.Join(' ', args)} did not finish within {RunTimeout.TotalSeconds} s");
-        }
-        return new CliRun(args, process.ExitCode, await stdout, await stderr);
+        var exit = await ChildProcess.RunAsync(start, stdin: "", RunTimeout, $"concorde {string.Join(' ', args)}", ct);
+        return new CliRun(args, exit.Code, exit.Stdout, exit.Stderr);
     }
 }
 

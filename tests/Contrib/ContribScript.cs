@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Contrib;
@@ -36,42 +36,9 @@ internal static class ContribScript
     public static async Task<ScriptRun> RunAsync(string program, string stdin, IReadOnlyDictionary<string, string> environment,
         CancellationToken ct, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment.Clear();
-        start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.StandardInput.WriteAsync(stdin.AsMemory(), ct);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // It exited without reading stdin; its exit status tells.
-        }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish within {RunTimeout.TotalSeconds:0} s");
-        }
-        return new ScriptRun(program, arguments, process.ExitCode, await stdout, await stderr);
+        var start = ChildProcess.Redirected(program, arguments).WithOnlyPathAnd(environment);
+        var exit = await ChildProcess.RunAsync(start, stdin, RunTimeout, program, ct);
+        return new ScriptRun(program, arguments, exit.Code, exit.Stdout, exit.Stderr);
     }
 
     /// <summary>The full path of a program from PATH (or /usr/sbin, where Debian puts named and tsig-keygen);

@@ -29,8 +29,8 @@ public sealed class ShamanLoadTests(PebbleFixture pebble, ITestOutputHelper outp
         var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, names);
         Assert.False(config.ContainsKey("parallel"), "the default parallel setting is the one under load");
         profile.Write(config);
-        var ordersBefore = PebbleLog.Requests(pebble.Server, "/order-plz");
-        var finalizesBefore = PebbleLog.Requests(pebble.Server, "/finalize-order/");
+        var ordersBefore = PebbleTraffic.Requests(pebble.Server, "/order-plz");
+        var finalizesBefore = PebbleTraffic.Requests(pebble.Server, "/finalize-order/");
 
         var clock = Stopwatch.StartNew();
         using var shaman = ShamanProcess.Start([profile.Directory]);
@@ -40,8 +40,8 @@ public sealed class ShamanLoadTests(PebbleFixture pebble, ITestOutputHelper outp
 
         Assert.Empty(run.ErrorLines);
         // Every name was ordered and finalized exactly once: none was given up on, none issued twice.
-        Assert.Equal(DomainCount, PebbleLog.Requests(pebble.Server, "/order-plz") - ordersBefore);
-        Assert.Equal(DomainCount, PebbleLog.Requests(pebble.Server, "/finalize-order/") - finalizesBefore);
+        Assert.Equal(DomainCount, PebbleTraffic.Requests(pebble.Server, "/order-plz") - ordersBefore);
+        Assert.Equal(DomainCount, PebbleTraffic.Requests(pebble.Server, "/finalize-order/") - finalizesBefore);
 
         var text = profile.Text();
         await PythonFormat.AssertFormattedAsync(text);

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Support;
 using Xunit;
@@ -7,7 +6,7 @@ namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 4: one run carries a fresh profile to a certificate on disk; a run with nothing to do touches
 /// nothing and contacts nobody.</summary>
-public sealed partial class ShamanIssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
+public sealed class ShamanIssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {
     [Theory]
     [InlineData(Challenge.Http01, ShamanProfile.Http01)]
@@ -68,14 +67,7 @@ public sealed partial class ShamanIssuanceTests(PebbleFixture pebble) : IClassFi
         Assert.DoesNotContain(run.Lines, l => l.Contains("created order", StringComparison.Ordinal));
     }
 
-    /// <summary>Requests Pebble's front end logged so far ("POST /path -> calling handler()"); this class's tests
-    /// run one at a time, so the difference between two counts is one test's traffic.</summary>
-    private (int All, int Posts) CountRequests()
-    {
-        var requests = RequestLine().Matches(pebble.Server.PebbleLog);
-        return (requests.Count, requests.Count(m => m.Groups[1].Value == "POST"));
-    }
-
-    [GeneratedRegex(@"\b(GET|HEAD|POST) /\S* -> calling handler\(\)")]
-    private static partial Regex RequestLine();
+    /// <summary>Requests and POSTs Pebble logged so far; see <see cref="PebbleTraffic"/>.</summary>
+    private (int All, int Posts) CountRequests() =>
+        (PebbleTraffic.Requests(pebble.Server), PebbleTraffic.Posts(pebble.Server));
 }

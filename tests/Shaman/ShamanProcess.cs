@@ -52,18 +52,9 @@ internal sealed class ShamanProcess : IDisposable
         {
             var link = bin.Combine("shaman");
             File.CreateSymbolicLink(link, binary);
-            var start = new ProcessStartInfo(wrapper is [var program, ..] ? program : link)
-            {
-                WorkingDirectory = bin.Path,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in wrapper is null ? args : [.. wrapper.Skip(1), link, .. args]) start.ArgumentList.Add(arg);
-            start.Environment.Clear();
-            start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
-            foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+            var start = ChildProcess.Redirected(wrapper is [var program, ..] ? program : link,
+                wrapper is null ? args : [.. wrapper.Skip(1), link, .. args]).WithOnlyPathAnd(environment);
+            start.WorkingDirectory = bin.Path;
 
             var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {link}");
             process.StandardInput.Close();

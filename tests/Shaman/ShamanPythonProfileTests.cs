@@ -29,7 +29,7 @@ public sealed class ShamanPythonProfileTests(PebbleFixture pebble) : IClassFixtu
         using var accountKey = profile.LoadKey(ShamanProfile.AccountKeyFile);
         var created = await acme.Client.NewAccountAsync(accountKey, ["mailto:admin@example.com"], termsOfServiceAgreed: true, null, ct);
         var account = new AcmeAccountKey(accountKey, created.Location);
-        var order = await acme.Client.NewOrderAsync(account, new NewOrderPayload { Identifiers = [Identifier.ForDns(name)] }, ct);
+        var order = await acme.NewOrderAsync(account, Identifier.ForDns(name), ct);
         Assert.Equal(AcmeStatus.Pending, order.Value.Status);
         var unknownTop = new JsonObject { ["deploy"] = "systemctl reload nginx", ["note"] = "géré par l'équipe — /etc/ssl", ["empty"] = new JsonArray() };
         var unknownDomain = new JsonObject { ["owner"] = "web team", ["weights"] = new JsonArray(1, 2.5, true, null) };

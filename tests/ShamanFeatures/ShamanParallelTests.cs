@@ -18,11 +18,7 @@ public sealed class ShamanParallelTests(PebbleFixture pebble) : IClassFixture<Pe
     public async Task Eight_domains_with_parallel_4_are_all_issued_at_most_4_at_once_and_shaman_json_stays_consistent()
     {
         using var profile = new ShamanProfile(pebble.Server);
-        WriteCountingAuthenticator(profile, holdSeconds: 0.7);
-        var names = Enumerable.Range(1, 8).Select(i => ShamanProfile.UniqueName($"parallel{i}")).ToArray();
-        var config = profile.Config(Challenge.Http01, CountingHttp01, names);
-        config["parallel"] = 4;
-        profile.Write(config);
+        var names = WriteCountingProfile(profile, "parallel", count: 8, parallel: 4, holdSeconds: 0.7);
 
         var run = (await profile.RunAsync()).Exited(0);
 
@@ -45,16 +41,24 @@ public sealed class ShamanParallelTests(PebbleFixture pebble) : IClassFixture<Pe
     public async Task Parallel_1_works_on_one_domain_at_a_time()
     {
         using var profile = new ShamanProfile(pebble.Server);
-        WriteCountingAuthenticator(profile, holdSeconds: 0.2);
-        var names = Enumerable.Range(1, 3).Select(i => ShamanProfile.UniqueName($"serial{i}")).ToArray();
-        var config = profile.Config(Challenge.Http01, CountingHttp01, names);
-        config["parallel"] = 1;
-        profile.Write(config);
+        WriteCountingProfile(profile, "serial", count: 3, parallel: 1, holdSeconds: 0.2);
 
         (await profile.RunAsync()).Exited(0);
 
         var concurrency = Concurrency(profile);
         Assert.Equal([1, 1, 1], concurrency);
+    }
+
+    /// <summary>Writes the counting authenticator and a shaman.json for <paramref name="count"/> fresh names
+    /// (<paramref name="label"/>1, 2, …) with `parallel`; returns the names.</summary>
+    private static string[] WriteCountingProfile(ShamanProfile profile, string label, int count, int parallel, double holdSeconds)
+    {
+        WriteCountingAuthenticator(profile, holdSeconds);
+        var names = Enumerable.Range(1, count).Select(i => ShamanProfile.UniqueName($"{label}{i}")).ToArray();
+        var config = profile.Config(Challenge.Http01, CountingHttp01, names);
+        config["parallel"] = parallel;
+        profile.Write(config);
+        return names;
     }
 
     private static void WriteCountingAuthenticator(ShamanProfile profile, double holdSeconds) =>

@@ -37,10 +37,7 @@ public sealed class ShamanPreferredChainTests(AlternateRootsPebbleFixture pebble
     {
         var defaultRoot = await RootNameAsync(0);
         using var profile = new ShamanProfile(pebble.Server);
-        var name = ShamanProfile.UniqueName("chain-default");
-        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
-        config["preferredChain"] = defaultRoot;
-        profile.Write(config);
+        var name = WriteProfilePreferring(profile, "chain-default", defaultRoot);
 
         var run = (await profile.RunAsync()).Exited(0);
 
@@ -53,10 +50,7 @@ public sealed class ShamanPreferredChainTests(AlternateRootsPebbleFixture pebble
     {
         var defaultRoot = await RootNameAsync(0);
         using var profile = new ShamanProfile(pebble.Server);
-        var name = ShamanProfile.UniqueName("chain-unknown");
-        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
-        config["preferredChain"] = "ISRG Root X9";
-        profile.Write(config);
+        var name = WriteProfilePreferring(profile, "chain-unknown", "ISRG Root X9");
 
         var run = (await profile.RunAsync()).Exited(0);
 
@@ -64,6 +58,16 @@ public sealed class ShamanPreferredChainTests(AlternateRootsPebbleFixture pebble
         Assert.Contains($"WARNING {name}: no chain offered by the CA ends at an issuer named \"ISRG Root X9\" (preferredChain); " +
                         $"using the default chain, issued by \"{defaultRoot}\"", run.Lines);
         using var leaf = profile.AssertCertificate(name);
+    }
+
+    /// <summary>Writes a shaman.json for one fresh name with a profile-wide <paramref name="preferredChain"/>; returns the name.</summary>
+    private static string WriteProfilePreferring(ShamanProfile profile, string label, string preferredChain)
+    {
+        var name = ShamanProfile.UniqueName(label);
+        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
+        config["preferredChain"] = preferredChain;
+        profile.Write(config);
+        return name;
     }
 
     private async Task<string> RootNameAsync(int index)
