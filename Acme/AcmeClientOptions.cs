@@ -3,8 +3,9 @@ namespace Concorde.Acme;
 /// <summary>Bounds on retries and waits; every loop in the client ends.</summary>
 public sealed record AcmeClientOptions
 {
-    /// <summary>RFC 8555 §6.5: badNonce is retried with the nonce from the error response.</summary>
-    public int MaxBadNonceRetries { get; init; } = 10;
+    /// <summary>RFC 8555 §6.5: badNonce is retried with the nonce from the error response. A retry costs one
+    /// request; with 30, even a CA rejecting half of all nonces fails a request only once in 10^9.</summary>
+    public int MaxBadNonceRetries { get; init; } = 30;
     /// <summary>Retries after a network failure, a timeout, 5xx or 429.</summary>
     public int MaxTransientRetries { get; init; } = 3;
     /// <summary>A Retry-After longer than this is not waited for inside one request; the error surfaces.</summary>

@@ -101,8 +101,9 @@ public static class ShamanCommand
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
             // needs the CA.
+            if (bundle is not null) AcmeHttpClientFactory.PointOpenSslDefaultStoreAt(document.ResolvePath(bundle));
             HttpClient CreateHttp() => testHttp ?? AcmeHttpClientFactory.Create(environment.Version,
-                bundle is null ? null : AcmeHttpClientFactory.TrustOnly(document.ResolvePath(bundle)));
+                bundle is null ? null : AcmeHttpClientFactory.LoadTrustedRoots(document.ResolvePath(bundle)));
             var keys = new KeyStore(document, log);
             using var session = new AcmeSession(CreateHttp, ownsHttp: testHttp is null, settings, document, keys,
                 environment.Time, log, clientOptions);

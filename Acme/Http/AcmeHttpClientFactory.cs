@@ -46,18 +46,23 @@ public static partial class AcmeHttpClientFactory
     }
 
     /// <summary>Loads the bundle that is to be the only trust for this process's ACME connections, and points
-    /// OpenSSL's default store at it too. .NET reads OpenSSL's default store (every file under /etc/ssl/certs,
-    /// tens of milliseconds and megabytes) on the first chain build even in custom-root mode; the bundle is
-    /// all that is trusted anyway. Child processes still get the original environment: .NET took its copy
-    /// of the environment before this, and programs are started from that copy.</summary>
+    /// OpenSSL's default store at it too (see <see cref="PointOpenSslDefaultStoreAt"/>).</summary>
     public static X509Certificate2Collection TrustOnly(string pemPath)
     {
-        var roots = LoadTrustedRoots(pemPath);
-        // Enumerating makes .NET cache the environment now, before the change below.
+        PointOpenSslDefaultStoreAt(pemPath);
+        return LoadTrustedRoots(pemPath);
+    }
+
+    /// <summary>.NET reads OpenSSL's default store (every file under /etc/ssl/certs, tens of milliseconds and
+    /// megabytes) on the first chain build even in custom-root mode; when a bundle is all that is trusted
+    /// anyway, the store may as well be that bundle. Call it while the process has one thread: setenv(3)
+    /// is not safe against concurrent getenv. Child processes still get the original environment: .NET
+    /// takes its copy of the environment first, and programs are started from that copy.</summary>
+    public static void PointOpenSslDefaultStoreAt(string pemPath)
+    {
         _ = Environment.GetEnvironmentVariables();
         _ = SetEnvironment("SSL_CERT_FILE", Path.GetFullPath(pemPath), 1);
         _ = SetEnvironment("SSL_CERT_DIR", "", 1);
-        return roots;
     }
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
