@@ -2,17 +2,18 @@
 # bench/run.sh — measure the concorde Native-AOT binary against a local Pebble (loopback only), and
 # lego / certbot / uacme on the same Pebble when they are installed. Run by hand; never part of a test.
 #
-# usage: bench/run.sh [-n RUNS] [-w WARMUP] [--no-peers] [--no-bulk] [--work DIR] [--keep]
+# usage: bench/run.sh [-n RUNS] [-w WARMUP] [--no-peers] [--no-bulk] [--bulk-runs N] [--work DIR] [--keep]
 #   -n RUNS      timed fresh issuances per client and measured no-op runs per size (default 5; medians)
 #   -w WARMUP    untimed fresh issuances per client before the timed ones (default 1)
 #   --no-peers   measure concorde only, even when lego/certbot/uacme are installed
-#   --no-bulk    skip the 100-new-domains run (about a minute)
+#   --no-bulk    skip the 100-new-domains runs
+#   --bulk-runs N  runs of each 100-new-domains mode (parallel 1, default, 8; default 3; medians)
 #   --work DIR   where state, logs and raw results go (default: a new /tmp/concorde-bench.XXXXXX)
 #   --keep       keep DIR afterwards (default: keep only DIR/summary.md, runs.tsv and meta.tsv)
 # env: CONCORDE_BIN   the binary to measure (default: <repo>/out/concorde; build it with ./build.sh)
 #      CONCORDE_ENV   extra environment for every concorde/shaman command, e.g. runtime knobs:
 #                     CONCORDE_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0" bench/run.sh
-#      BENCH_TIMEOUT  seconds after which one measured command is killed (default 300; the 100-domain
+#      BENCH_TIMEOUT  seconds after which one measured command is killed (default 300; each 100-domain
 #                     run gets three times as long)
 #
 # Prints a Markdown table (also DIR/summary.md). Sections:
@@ -24,7 +25,8 @@
 #            here with openssl under a throwaway CA); must exit 0 with zero requests to Pebble.
 #   version  `concorde --version` startup (hyperfine when installed, else a timing loop).
 #   size     the binary's size.
-#   bulk     100 new domains in one profile, sequential (the only mode until `parallel` exists).
+#   bulk     100 new domains in one profile with "parallel": 1, without the field (default 4) and with 8:
+#            wall, CPU, peak RSS, requests, and the speedup of each against parallel 1 (issue 7: default >= 3x).
 # Needs: pebble, pebble-challtestsrv, openssl, curl, python3 (all Debian packages); optional: hyperfine,
 # lego, certbot, uacme (apt-get install -y hyperfine lego certbot uacme). uacme's CA trust needs root
 # (a private mount namespace bind-mounts a trust dir over /etc/ssl/certs; the system store is untouched).
@@ -34,16 +36,18 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
 BIN=${CONCORDE_BIN:-$ROOT/out/concorde}
 TIMEOUT=${BENCH_TIMEOUT:-300}
-RUNS=5 WARMUP=1 PEERS=1 BULK=1 WORK="" KEEP=0
+RUNS=5 WARMUP=1 PEERS=1 BULK=1 BULK_RUNS=3 WORK="" KEEP=0
+BULK_MODES=(1 default 8)
 while [ $# -gt 0 ]; do
   case $1 in
     -n) RUNS=$2; shift ;;
     -w) WARMUP=$2; shift ;;
     --no-peers) PEERS=0 ;;
     --no-bulk) BULK=0 ;;
+    --bulk-runs) BULK_RUNS=$2; shift ;;
     --work) WORK=$2; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -358,6 +362,7 @@ meta load "$(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min load average at the star
 meta binary_bytes "$(stat -L -c %s "$BIN")"
 meta pebble "pebble $(dpkg-query -W -f '${Version}' pebble 2>/dev/null); PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0"
 meta runs "$RUNS timed (+$WARMUP warm-up) fresh issuances per client; $RUNS measured no-op runs per size plus a hyperfine series"
+[ "$BULK" = 1 ] && meta bulk_runs "$BULK_RUNS"
 for c in "${CLIENTS[@]}"; do meta "version.$c" "$(version_of "$c")"; done
 meta hyperfine "$(hyperfine --version 2>/dev/null || echo 'not installed (timing loop)')"
 
@@ -375,26 +380,38 @@ if command -v hyperfine >/dev/null; then hyperfine_row version concorde 200 "$BI
 else loop_row version concorde 200 "$BIN" --version; fi
 
 if [ "$BULK" = 1 ]; then
-  # ==== 100 new domains: `parallel` 1 vs default ========================================================================
-  # The `parallel` setting does not exist yet, so this runs the 100 domains once, sequentially (today's only mode),
-  # as the baseline. When `parallel` lands: add a second run of a copy of this profile with "parallel": 1 and one
-  # with the default, and report the three rows side by side.
-  say "100 new domains in one profile, sequential"
-  STATE=$WORK/state/bulk100-seq
-  rm -rf "$STATE"; mkdir -p "$STATE"
-  {
-    printf '{"server": "%s", "caBundle": "%s", "renewal": 30, "authenticators": {"http-01": "%s"}, "domains": {' \
-      "$PEBBLE_DIR_URL" "$PEBBLE_CA" "$HOOK"
-    for ((i = 1; i <= 100; i++)); do printf '%s"bulk-%03d-%s.bench.test": {}' "$([ $i = 1 ] || echo ', ')" "$i" "$RANDOM"; done
-    printf '}}\n'
-  } >"$STATE/shaman.json"
-  check_bulk() {
+  # ==== 100 new domains in one profile: `parallel` 1 vs the default (4) vs 8 ================================================
+  # Each run is a fresh profile with 100 names nobody used before (so no authorization is reused) and the same
+  # account-less start as a fresh issuance. The modes alternate (1, default, 8, 1, default, 8, ...) so a change in
+  # the machine's load hits all three alike; the report takes each mode's median and the speedup against `parallel` 1.
+  say "100 new domains in one profile: parallel ${BULK_MODES[*]}, $BULK_RUNS run(s) each"
+  check_bulk() { # exit 0, 100 certificates on disk, and shaman.json records a certificate_id (no order_id) for each
     [ "$1" = 0 ] || { echo "rc=$1"; return; }
     local n; n=$(ls "$STATE"/bulk-*.cert.pub.pem 2>/dev/null | wc -l)
-    [ "$n" = 100 ] && echo ok || echo "$n of 100 certificates"
+    [ "$n" = 100 ] || { echo "$n of 100 certificates"; return; }
+    python3 - "$STATE/shaman.json" <<'PY' || { echo "shaman.json is not consistent"; return; }
+import json, sys
+d = json.load(open(sys.argv[1]))["domains"]
+sys.exit(0 if len(d) == 100 and all("certificate_id" in v and "order_id" not in v for v in d.values()) else 1)
+PY
+    echo ok
   }
   ENVS=("${CONCORDE_ENVS[@]}") WRAP=()
-  MEASURE_TIMEOUT=$((3 * TIMEOUT)) measure bulk100-seq concorde 1 check_bulk "$STATE" -- "$SHAMAN" "$STATE"
+  for ((r = 1; r <= BULK_RUNS; r++)); do
+    for mode in "${BULK_MODES[@]}"; do
+      STATE=$WORK/state/bulk100-$mode-$r
+      rm -rf "$STATE"; mkdir -p "$STATE"
+      {
+        printf '{"server": "%s", "caBundle": "%s", "renewal": 30, "authenticators": {"http-01": "%s"}, ' \
+          "$PEBBLE_DIR_URL" "$PEBBLE_CA" "$HOOK"
+        [ "$mode" = default ] || printf '"parallel": %d, ' "$mode"
+        printf '"domains": {'
+        for ((i = 1; i <= 100; i++)); do printf '%s"bulk-%03d-%s-%s-%s.bench.test": {}' "$([ $i = 1 ] || echo ', ')" "$i" "$mode" "$r" "$RANDOM"; done
+        printf '}}\n'
+      } >"$STATE/shaman.json"
+      MEASURE_TIMEOUT=$((3 * TIMEOUT)) measure "bulk100-$mode" concorde "$r" check_bulk "$STATE" -- "$SHAMAN" "$STATE"
+    done
+  done
 fi
 
 python3 "$BENCH/report.py" "$WORK" | tee "$WORK/summary.md"
