@@ -53,7 +53,7 @@ public sealed record ProfileSettings
             RenewalDays = OptionalNumber(root, "renewal", "days", min: 0),
             Authenticators = StringMap(root["authenticators"], "\"authenticators\""),
             Domains = ParseDomains(domains),
-            LogThreshold = (int)(OptionalNumber(root, "logThreshold", "a Python logging level (10 debug … 50 critical)", 0, 50) ?? DefaultLogThreshold),
+            LogThreshold = (int)(OptionalWholeNumber(root, "logThreshold", "a Python logging level (10 debug … 50 critical)", 0, 50) ?? DefaultLogThreshold),
             CaBundle = OptionalString(root, "caBundle"),
             Contact = StringList(root["contact"], "\"contact\"").Select(c => c.Contains(':') ? c : "mailto:" + c).ToList(),
             AuthenticatorTimeout = TimeSpan.FromSeconds(OptionalNumber(root, "authenticatorTimeout", "seconds", 1, 86400)
@@ -63,7 +63,7 @@ public sealed record ProfileSettings
             Profile = OptionalString(root, "profile"),
             PreferredChain = OptionalString(root, "preferredChain"),
             ExternalAccountBinding = ExternalAccountBindingSettings.Parse(root["eab"]),
-            Parallel = (int)(OptionalNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
+            Parallel = (int)(OptionalWholeNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
         };
     }
 
@@ -104,6 +104,14 @@ public sealed record ProfileSettings
         var number = value.GetValue<double>();
         if (number < min || number > max)
             throw Error($"\"{field}\" must be between {min} and {(max == double.MaxValue ? "any larger value" : max.ToString())} ({unit}), found {number}");
+        return number;
+    }
+
+    private static double? OptionalWholeNumber(JsonObject obj, string field, string unit, double min, double max)
+    {
+        var number = OptionalNumber(obj, field, unit, min, max);
+        if (number is { } value && value != Math.Floor(value))
+            throw Error($"\"{field}\" must be a whole number ({unit}), found {value}");
         return number;
     }
 

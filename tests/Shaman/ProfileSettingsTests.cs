@@ -84,6 +84,8 @@ public sealed class ProfileSettingsTests
     [InlineData("\"renewal\": -1", "\"renewal\" must be between 0 and any larger value (days), found -1")]
     [InlineData("\"logThreshold\": \"info\"", "\"logThreshold\" must be a number")]
     [InlineData("\"logThreshold\": 60", "\"logThreshold\" must be between 0 and 50")]
+    [InlineData("\"logThreshold\": 25.5", "\"logThreshold\" must be a whole number")]
+    [InlineData("\"parallel\": 2.5", "\"parallel\" must be a whole number (domains at once), found 2.5")]
     [InlineData("\"authenticatorTimeout\": 0", "\"authenticatorTimeout\" must be between 1 and 86400 (seconds), found 0")]
     [InlineData("\"authenticators\": [\"http-01\"]", "\"authenticators\" must be an object of challenge type → program, found a list")]
     [InlineData("\"authenticators\": {\"http-01\": 5}", "\"authenticators\": \"http-01\" must name a program, found the number 5")]
