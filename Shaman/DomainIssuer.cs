@@ -30,7 +30,6 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     private static readonly TimeSpan LongestAriRecheck = TimeSpan.FromDays(1);
 
     private readonly DomainState _state = new(context.Document, domain.Name);
-    private bool _certificateFileChanged;
 
     private ProfileDocument Document => context.Document;
     private ShamanLog Log => context.Log;
@@ -42,10 +41,14 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
 
     public async Task<DomainOutcome> RunAsync(CancellationToken ct)
     {
-        if (await IsCurrentOnDiskAsync(ct)) return DomainOutcome.Current;
-        var key = await context.Keys.DomainKeyAsync(domain, ct);
+        if (await IsCurrentOnDiskAsync(ct))
+        {
+            await DeployIfPendingAsync(ct);
+            return DomainOutcome.Current;
+        }
+        using var key = await context.Keys.DomainKeyAsync(domain, ct);
         var outcome = await ReachCertificateAsync(key, ct);
-        if (_certificateFileChanged) await DeployAsync(ct);
+        await DeployIfPendingAsync(ct);
         return outcome;
     }
 
@@ -431,16 +434,25 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     {
         var path = Document.ResolvePath(domain.CertificateFileName);
         if (await CertificateFile.ReadAsync(path, ct) == pem) return;
+        // Recorded first: a crash right after the write must still deploy the new file on the next run.
+        if (DeployProgram is not null) await _state.SetDeployPendingAsync(true, ct);
         await CertificateFile.WriteAsync(path, pem, ct);
-        _certificateFileChanged = true;
         Log.Info($"{Name}: updating certificate {domain.CertificateFileName}");
     }
 
-    /// <summary>The deploy hook runs after the certificate file changed. Its failure is reported, but the
-    /// certificate stays: issuing again would not help a server that fails to reload.</summary>
-    private async Task DeployAsync(CancellationToken ct)
+    private string? DeployProgram => domain.Deploy ?? context.Settings.Deploy;
+
+    /// <summary>The deploy hook runs after the certificate file changed, and on every later run until it
+    /// succeeds: a server that failed to reload would otherwise keep serving the old certificate until it
+    /// expires. Its failure is reported, but the certificate stays: issuing again would not help.</summary>
+    private async Task DeployIfPendingAsync(CancellationToken ct)
     {
-        if ((domain.Deploy ?? context.Settings.Deploy) is not { } program) return;
+        if (!_state.DeployPending) return;
+        if (DeployProgram is not { } program)
+        {
+            await _state.SetDeployPendingAsync(false, ct);
+            return;
+        }
         var environment = new Dictionary<string, string>
         {
             ["CONCORDE_DOMAIN"] = Name,
@@ -450,12 +462,13 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         try
         {
             await context.Programs.RunAsync(program, $"{Name}: deploy", "", environment, ct);
-            Log.Info($"{Name}: deployed with {program}");
         }
         catch (ProgramFailedException e)
         {
-            throw new DeployFailure($"{e.Message}; the new certificate is in place, run the deploy step by hand");
+            throw new DeployFailure($"{e.Message}; the new certificate is in place, and the deploy step runs again on the next run");
         }
+        await _state.SetDeployPendingAsync(false, ct);
+        Log.Info($"{Name}: deployed with {program}");
     }
 
     private Uri ParseUrl(string value, string field) =>

@@ -42,6 +42,18 @@ public sealed class DomainState(ProfileDocument document, string name)
         }
     }
 
+    /// <summary>The certificate file changed and the deploy hook has not yet succeeded for it.</summary>
+    public bool DeployPending => document.GetNode(name, "deployPending") is JsonValue value && value.GetValueKind() == JsonValueKind.True;
+
+    public Task SetDeployPendingAsync(bool pending, CancellationToken ct) =>
+        pending == DeployPending
+            ? Task.CompletedTask
+            : document.UpdateDomainAsync(name, d =>
+            {
+                if (pending) d["deployPending"] = true;
+                else d.Remove("deployPending");
+            }, ct);
+
     public Task RecordFailureAsync(string error, DateTimeOffset now, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d =>
         {

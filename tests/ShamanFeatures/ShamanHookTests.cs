@@ -59,7 +59,7 @@ public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<Pebble
     }
 
     [Fact]
-    public async Task Failing_deploy_exits_1_but_keeps_the_certificate_and_neither_reissues_nor_backs_off()
+    public async Task Failing_deploy_exits_1_keeps_the_certificate_and_is_retried_each_run_until_it_succeeds_without_reissuing_or_backing_off()
     {
         using var profile = new ShamanProfile(pebble.Server);
         RecordingScripts.Write(profile, DeployAll, exitCode: 3);
@@ -75,13 +75,22 @@ public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<Pebble
         using var leaf = profile.AssertCertificate(name);
         var domain = profile.ReadDomain(name);
         Assert.False(domain.ContainsKey("failures") || domain.ContainsKey("lastFailure") || domain.ContainsKey("lastError"), domain.ToJsonString());
+        Assert.True(domain["deployPending"]!.GetValue<bool>());
         var certificate = File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name)));
 
-        var second = (await profile.RunAsync()).Exited(0);
+        // Still failing: tried again, still no new certificate and no backoff.
+        (await profile.RunAsync()).Exited(1);
+        Assert.Equal(2, RecordingScripts.Calls(profile, DeployAll).Count);
 
-        Assert.DoesNotContain(second.Lines, l => l.Contains("created order", StringComparison.Ordinal));
+        // Fixed: the pending deploy runs once more and is done; the certificate was never re-issued.
+        RecordingScripts.Write(profile, DeployAll);
+        var fixedRun = (await profile.RunAsync()).Exited(0);
+        var afterFix = (await profile.RunAsync()).Exited(0);
+
+        Assert.DoesNotContain(fixedRun.Lines.Concat(afterFix.Lines), l => l.Contains("created order", StringComparison.Ordinal));
         Assert.Equal(certificate, File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name))));
-        Assert.Single(RecordingScripts.Calls(profile, DeployAll));
+        Assert.Equal(3, RecordingScripts.Calls(profile, DeployAll).Count);
+        Assert.False(profile.ReadDomain(name).ContainsKey("deployPending"));
     }
 
     [Fact]
