@@ -15,7 +15,6 @@ namespace Concorde.Acme;
 public sealed partial class AcmeClient
 {
     private const string JoseMediaType = "application/jose+json";
-    private const string ProblemMediaType = "application/problem+json";
 
     private readonly HttpClient _http;
     private readonly TimeProvider _time;

@@ -42,7 +42,5 @@ public static class DomainName
         return null;
     }
 
-    public static bool IsWildcard(string name) => name.StartsWith("*.", StringComparison.Ordinal);
-
     private static string Printable(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"\\u{(int)c:x4}" : c.ToString();
 }

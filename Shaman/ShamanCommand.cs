@@ -123,8 +123,10 @@ public static class ShamanCommand
                     slots.Release();
                 }
             }));
-            var failed = results.Count(ok => !ok);
+            var failed = results.Count(outcome => outcome is null);
+            var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
+            else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
             return failed > 0 ? ExitCodes.Failure : ExitCodes.Success;
         }
         catch (Exception e) when (e is KeyFileException or IOException or UnauthorizedAccessException or AcmeException or HttpRequestException)
@@ -145,7 +147,8 @@ public static class ShamanCommand
     }
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
-    private static async Task<bool> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force, CancellationToken ct)
+    /// <returns>How the domain ended, or null when it failed.</returns>
+    private static async Task<DomainOutcome?> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force, CancellationToken ct)
     {
         var issuer = new DomainIssuer(domain, context);
         var now = context.Time.GetUtcNow();
@@ -153,27 +156,27 @@ public static class ShamanCommand
         {
             context.Log.Warning($"{domain.Name}: skipped after {issuer.State.Failures} failed attempts until {until:yyyy-MM-dd HH:mm} UTC " +
                                 $"(last error: {issuer.State.LastError}); fix the cause, then run with --force to try now");
-            return false;
+            return null;
         }
         string message;
         try
         {
-            await issuer.RunAsync(ct);
+            var outcome = await issuer.RunAsync(ct);
             await issuer.State.ClearFailuresAsync(ct);
-            return true;
+            return outcome;
         }
         catch (DeployFailure e)
         {
             // The certificate is fine; backing off would only delay the next renewal.
             context.Log.Error(e.Message);
-            return false;
+            return null;
         }
         catch (ProfileException e)
         {
             // A setting of the whole profile (e.g. the CA wants "eab"): fixing it should work on the next run,
             // not after every domain's backoff.
             context.Log.Error($"{domain.Name}: {e.Message}");
-            return false;
+            return null;
         }
         catch (Exception e) when (e is DomainFailure or ProgramFailedException)
         {
@@ -193,6 +196,6 @@ public static class ShamanCommand
         var failures = issuer.State.Failures + 1;
         await issuer.State.RecordFailureAsync(message, now, CancellationToken.None);
         context.Log.Info($"{domain.Name}: will try again after {FailureBackoff.NextAttempt(failures, now):yyyy-MM-dd HH:mm} UTC ({failures} failures)");
-        return false;
+        return null;
     }
 }
