@@ -291,9 +291,8 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             {
                 await client.WaitForAuthorizationAsync(account, authorization, ct);
             }
-            catch (AcmeProblemException e) when (e.HttpStatus is null)
+            catch (AcmeProblemException e) when (e.RecordedOnResource)
             {
-                // The problem the CA recorded on the authorization, not a failed request (those keep their own message).
                 throw new DomainFailure($"{Name}: validation of {identifier.Value} with {challenge.Type} failed: {e.Problem}. " +
                                         "Check that the authenticator publishes the response where the CA looks; a new order starts on the next run");
             }

@@ -18,6 +18,9 @@ public sealed class AcmeProblemException : AcmeException
     public Problem Problem { get; }
     public ProblemKind Kind => Problem.Kind;
     public HttpStatusCode? HttpStatus { get; }
+    /// <summary>The problem the server recorded on a resource (a challenge's or an order's "error",
+    /// §7.1.3, §7.1.5), found while polling, rather than a request the server refused.</summary>
+    public bool RecordedOnResource => HttpStatus is null;
     public Uri? Url { get; }
     /// <summary>How long the server asked us to wait (Retry-After), if it said.</summary>
     public TimeSpan? RetryAfter { get; }

@@ -88,7 +88,7 @@ internal static class ChallengeCommands
             {
                 return await s.Client.WaitForChallengeAsync(s.Account, challenge, ct);
             }
-            catch (AcmeProblemException e) when (e.HttpStatus is null)
+            catch (AcmeProblemException e) when (e.RecordedOnResource)
             {
                 // The challenge itself failed (not the request): show it as the server recorded it, then the problem.
                 var failed = await s.Client.GetChallengeAsync(s.Account, url, ct);
