@@ -5,17 +5,18 @@ using Concorde.Acme.Keys;
 namespace Concorde.Shaman;
 
 /// <summary>Finds or creates the profile's keys. A key is written before its name is recorded, so a crash in
-/// between leaves a key file that the next run adopts instead of replacing: a key is never lost or changed.</summary>
+/// between leaves a key file that the next run adopts instead of replacing: a key is never lost or changed.
+/// That adoption is also why the name is saved with the next change of shaman.json, not on its own.</summary>
 public sealed class KeyStore(ProfileDocument document, ShamanLog log)
 {
     /// <summary>The account key (`key` at the top of shaman.json, default file account.key.priv.pem).</summary>
     public Task<ECDsa> AccountKeyAsync(CancellationToken ct) =>
         GetOrCreateAsync(document.Get("key"), "account.key.priv.pem", "account",
-            (value, token) => document.SetAsync("key", value, token), ct);
+            (value, token) => document.SetLaterAsync("key", value, token), ct);
 
     public Task<ECDsa> DomainKeyAsync(DomainSettings domain, CancellationToken ct) =>
         GetOrCreateAsync(document.Get(domain.Name, "key"), domain.KeyFileName, domain.Name,
-            (value, token) => document.SetAsync(domain.Name, "key", value, token), ct);
+            (value, token) => document.SetLaterAsync(domain.Name, "key", value, token), ct);
 
     private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
         Func<string, CancellationToken, Task> record, CancellationToken ct)

@@ -6,14 +6,20 @@ using Concorde.Acme.Files;
 namespace Concorde.Shaman;
 
 /// <summary>shaman.json as a JSON tree, so fields this version does not know survive a rewrite. Every change
-/// is saved atomically before the caller goes on; changes from parallel domains are serialized.</summary>
+/// is saved atomically before the caller goes on, except those set "later", which ride along with the next
+/// save; changes from parallel domains are serialized.</summary>
 public sealed class ProfileDocument
 {
     private const long MaxFileBytes = 4 * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly JsonObject _root;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    /// <summary>Guards the tree: JsonObject is not safe for a read during a write, and parallel domains do both.</summary>
+    private readonly Lock _tree = new();
+    /// <summary>One writer at a time; a change that waited for it is often already on disk by then.</summary>
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private long _changes;
+    private long _savedThrough;
 
     private ProfileDocument(string directory, JsonObject root, Action<string>? saved)
     {
@@ -73,18 +79,39 @@ public sealed class ProfileDocument
     /// <summary>The tree for validation; callers must not change it directly.</summary>
     public JsonObject Root => _root;
 
-    public string? Get(string field) => (_root[field] as JsonValue)?.GetValue<string>();
+    public string? Get(string field)
+    {
+        lock (_tree) return (_root[field] as JsonValue)?.GetValue<string>();
+    }
 
-    public string? Get(string domain, string field) => (Domain(domain)[field] as JsonValue)?.GetValue<string>();
+    public string? Get(string domain, string field)
+    {
+        lock (_tree) return (Domain(domain)[field] as JsonValue)?.GetValue<string>();
+    }
 
     /// <summary>A domain's field as it is in the file (number, object, ...), or null.</summary>
-    public JsonNode? GetNode(string domain, string field) => Domain(domain)[field];
+    public JsonNode? GetNode(string domain, string field)
+    {
+        lock (_tree) return Domain(domain)[field];
+    }
 
     public Task SetAsync(string field, string value, CancellationToken ct) =>
         UpdateAsync(root => root[field] = value, ct);
 
     public Task SetAsync(string domain, string field, string value, CancellationToken ct) =>
         UpdateAsync(_ => Domain(domain)[field] = value, ct);
+
+    /// <summary>Sets a field now and writes it with the next save (or <see cref="SaveUnsavedAsync"/>): each save
+    /// costs two fsyncs. Only for records whose loss in a crash costs nothing, such as the name of a key file
+    /// that the next run adopts anyway.</summary>
+    public Task SetLaterAsync(string field, string value, CancellationToken ct) =>
+        UpdateAsync(root => root[field] = value, ct, save: false);
+
+    public Task SetLaterAsync(string domain, string field, string value, CancellationToken ct) =>
+        UpdateAsync(_ => Domain(domain)[field] = value, ct, save: false);
+
+    /// <summary>Writes what <see cref="SetLaterAsync(string, string, CancellationToken)"/> left unsaved, if anything.</summary>
+    public Task SaveUnsavedAsync(CancellationToken ct) => UpdateAsync(null, ct);
 
     public Task RemoveAsync(string domain, string field, CancellationToken ct) =>
         UpdateAsync(_ => Domain(domain).Remove(field), ct);
@@ -95,22 +122,44 @@ public sealed class ProfileDocument
 
     public string ResolvePath(string relative) => Path.GetFullPath(Path.Combine(Directory, relative));
 
+    /// <summary>Callers hold <see cref="_tree"/>.</summary>
     private JsonObject Domain(string domain) => (JsonObject)_root["domains"]![domain]!;
 
-    private async Task UpdateAsync(Action<JsonObject> change, CancellationToken ct)
+    /// <summary>Applies <paramref name="change"/> and, with <paramref name="save"/>, returns once the tree with it
+    /// is on disk. Parallel domains' saves are coalesced: while one write (two fsyncs) is under way, the changes
+    /// made meanwhile wait and go out together in the next one.</summary>
+    private async Task UpdateAsync(Action<JsonObject>? change, CancellationToken ct, bool save = true)
     {
-        await _writeLock.WaitAsync(ct);
+        long mine;
+        lock (_tree)
+        {
+            if (change is not null)
+            {
+                change(_root);
+                _changes++;
+            }
+            mine = _changes;
+        }
+        if (!save) return;
+        await _writer.WaitAsync(ct);
         try
         {
-            change(_root);
-            var text = PythonJson.Serialize(_root);
+            string text;
+            long through;
+            lock (_tree)
+            {
+                if (_savedThrough >= mine) return;
+                text = PythonJson.Serialize(_root);
+                through = _changes;
+            }
             // The profile names keys and the account, nothing secret: readable like the original's file.
             await AtomicFile.WriteAsync(FilePath, Encoding.UTF8.GetBytes(text), AtomicFile.PublicMode, overwrite: true, CancellationToken.None);
+            _savedThrough = through;
             _saved?.Invoke(text);
         }
         finally
         {
-            _writeLock.Release();
+            _writer.Release();
         }
     }
 

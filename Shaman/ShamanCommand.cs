@@ -111,18 +111,28 @@ public static class ShamanCommand
                 new ProgramRunner(directory, settings.AuthenticatorTimeout, log), log, environment.Time, environment.Random);
 
             using var slots = new SemaphoreSlim(settings.Parallel);
-            var results = await Task.WhenAll(settings.Domains.Select(async domain =>
+            DomainOutcome?[] results;
+            try
             {
-                await slots.WaitAsync(ct);
-                try
+                results = await Task.WhenAll(settings.Domains.Select(async domain =>
                 {
-                    return await RunDomainAsync(context, domain, options.Force, ct);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }));
+                    await slots.WaitAsync(ct);
+                    try
+                    {
+                        return await RunDomainAsync(context, domain, options.Force, ct);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }));
+            }
+            finally
+            {
+                // A key created by a run that then stopped short (the CA refused, SIGTERM) is named now, so the
+                // next run need not adopt it.
+                await document.SaveUnsavedAsync(CancellationToken.None);
+            }
             var failed = results.Count(outcome => outcome is null);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");

@@ -9,17 +9,26 @@ public static partial class AtomicFile
     public const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public const UnixFileMode PublicMode = PrivateMode | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>. The temporary file is created
-    /// with <paramref name="mode"/> already set, so a private key is never readable by others, not even
-    /// for a moment. With <paramref name="overwrite"/> false an existing file is never replaced
-    /// (<see cref="IOException"/>).</summary>
     /// <summary>Whether <paramref name="fileName"/> is one of the temporary names this class writes, which a
     /// crash may leave behind.</summary>
     public static bool IsTemporaryName(string fileName) =>
         fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal) && fileName.Length > 38
         && fileName[^37] == '.' && fileName[^36..^4].All(char.IsAsciiHexDigitLower);
 
-    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, bool overwrite, CancellationToken ct)
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>. The temporary file is created
+    /// with <paramref name="mode"/> already set, so a private key is never readable by others, not even
+    /// for a moment. With <paramref name="overwrite"/> false an existing file is never replaced
+    /// (<see cref="IOException"/>).</summary>
+    /// <remarks>Synchronous inside: Linux has no asynchronous file writes, .NET would run them on the thread
+    /// pool anyway, and for a few kilobytes plus fsync the hand-offs cost more than the write.</remarks>
+    public static Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, bool overwrite, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        Write(path, content.Span, mode, overwrite);
+        return Task.CompletedTask;
+    }
+
+    private static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, bool overwrite)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path}: no parent directory");
@@ -32,11 +41,11 @@ public static partial class AtomicFile
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 UnixCreateMode = mode,
+                BufferSize = 0,
             };
-            await using (var stream = new FileStream(temporary, options))
+            using (var stream = new FileStream(temporary, options))
             {
-                await stream.WriteAsync(content, ct);
-                await stream.FlushAsync(ct);
+                stream.Write(content);
                 stream.Flush(flushToDisk: true);
             }
             if (overwrite) File.Move(temporary, full, overwrite: true);

@@ -74,10 +74,6 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         return new Outcome(killPoint, killed, recorded, watch.TemporaryFiles);
     }
 
-    /// <summary>Known bug, found by this test: with both domains worked on at once, AcmeClient.TakeNonceAsync sends
-    /// HEAD newNonce into the shared NonceStore and then takes from it; the other domain can take that nonce in
-    /// between, and the first fails with "newNonce returned no Replay-Nonce header" (seen in runs that were never
-    /// killed too). The failure is recorded, the domain backs off for an hour, and the profile stops converging.</summary>
     /// <summary>The one persistence point CONCORDE_TEST_KILL_AFTER_SAVE cannot reach: the certificate file is
     /// written, then the save that records certificate_id (and drops order_id) is lost. The next run finds the
     /// order valid, downloads the same chain, leaves the file as it is and records it: no new order.</summary>
@@ -87,7 +83,7 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("unrecorded");
         profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
-        var killed = await profile.RunAsync(new Dictionary<string, string> { ["CONCORDE_TEST_KILL_AFTER_SAVE"] = "4" });
+        var killed = await profile.RunAsync(new Dictionary<string, string> { ["CONCORDE_TEST_KILL_AFTER_SAVE"] = "2" });
         Assert.Equal(ShamanRun.KilledBySigkill, killed.ExitCode);
         var beforeLastSave = profile.Text();
         Assert.NotNull(profile.ReadDomain(name)["order_id"]);
