@@ -27,7 +27,20 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         await _gate.WaitAsync(ct);
         try
         {
-            _accountKey ??= await keys.AccountKeyAsync(ct);
+            if (_accountKey is null)
+            {
+                // Making or loading the key is milliseconds of CPU; it runs while the directory is fetched.
+                var key = Task.Run(() => keys.AccountKeyAsync(ct), ct);
+                try
+                {
+                    _client ??= await CreateClientAsync(ct);
+                }
+                finally
+                {
+                    // When both fail, the key's error is the one to fix first.
+                    _accountKey = await key;
+                }
+            }
             _client ??= await CreateClientAsync(ct);
             _account ??= await AccountAsync(_client, _accountKey, ct);
             return (_client, _account);
