@@ -14,6 +14,10 @@ public sealed record PebbleOptions
         {
             ["PEBBLE_VA_NOSLEEP"] = "1",
             ["PEBBLE_WFE_NONCEREJECT"] = "0",
+            // Pebble 2.4 can deadlock in its authorization-reuse lookup when new orders arrive while other
+            // requests hold an authorization (seen with eight parallel domains: every handler blocked in
+            // MemoryStore.FindValidAuthorization / GetAccountByID). Tests that want reuse ask for it.
+            ["PEBBLE_AUTHZREUSE"] = "0",
         };
 
     /// <summary>The EAB key pairs from Pebble's example config (kid → base64url HMAC key).</summary>

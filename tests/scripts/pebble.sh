@@ -3,7 +3,8 @@
 #   PEBBLE_DIR_URL  the ACME directory        PEBBLE_CA        the CA file clients must trust
 #   CTS_URL         challtestsrv management   PEBBLE_LOG       Pebble's log file
 # `pebble_stop` ends both (also registered on EXIT by pebble_start). PEBBLE_* variables in the
-# environment reach Pebble; PEBBLE_VA_NOSLEEP and PEBBLE_WFE_NONCEREJECT default to 1 and 0.
+# environment reach Pebble; PEBBLE_VA_NOSLEEP, PEBBLE_WFE_NONCEREJECT and PEBBLE_AUTHZREUSE default to 1, 0
+# and 0 (Pebble 2.4's authorization-reuse lookup can deadlock under parallel new orders).
 
 PEBBLE_PORTS_TAKEN=" "
 pebble_free_port() { # pebble_free_port VAR: a loopback TCP port nobody listens on, not handed out before
@@ -35,7 +36,7 @@ JSON
   pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" -dns01 "127.0.0.1:$dns" -http01 "127.0.0.1:$http01" \
     -https01 "" -tlsalpn01 "127.0.0.1:$tls" -management "127.0.0.1:$cts" > "$work/challtestsrv.log" 2>&1 &
   PEBBLE_CTS_PID=$!
-  PEBBLE_VA_NOSLEEP=${PEBBLE_VA_NOSLEEP:-1} PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
+  PEBBLE_VA_NOSLEEP=${PEBBLE_VA_NOSLEEP:-1} PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} PEBBLE_AUTHZREUSE=${PEBBLE_AUTHZREUSE:-0} \
     pebble -config "$work/pebble.json" -dnsserver "127.0.0.1:$dns" > "$work/pebble.log" 2>&1 &
   PEBBLE_PID=$!
   trap pebble_stop EXIT
