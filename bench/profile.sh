@@ -41,7 +41,7 @@ fi
 
 [ -n "$WORK" ] || WORK=$(mktemp -d /tmp/concorde-profile.XXXXXX)
 mkdir -p "$WORK"
-export PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0
+export PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
 # shellcheck source=../tests/scripts/pebble.sh
 . "$ROOT/tests/scripts/pebble.sh"
 pebble_start "$WORK/pebble" >/dev/null || { say "pebble did not start"; exit 1; }

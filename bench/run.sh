@@ -73,7 +73,7 @@ meta() { printf '%s\t%s\n' "$1" "$2" >>"$META"; }
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # ---- Pebble (the project's own script: free loopback ports, throwaway CA) ------------------------------------
-export PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0
+export PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
 # shellcheck source=../tests/scripts/pebble.sh
 . "$ROOT/tests/scripts/pebble.sh"
 pebble_start "$WORK/pebble" || die "pebble did not start"
@@ -360,7 +360,7 @@ meta binary "$BIN"
 meta concorde_env "${CONCORDE_ENV:-}"
 meta load "$(cut -d' ' -f1-3 /proc/loadavg) (1/5/15-min load average at the start)"
 meta binary_bytes "$(stat -L -c %s "$BIN")"
-meta pebble "pebble $(dpkg-query -W -f '${Version}' pebble 2>/dev/null); PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0"
+meta pebble "pebble $(dpkg-query -W -f '${Version}' pebble 2>/dev/null); PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0"
 meta runs "$RUNS timed (+$WARMUP warm-up) fresh issuances per client; $RUNS measured no-op runs per size plus a hyperfine series"
 [ "$BULK" = 1 ] && meta bulk_runs "$BULK_RUNS"
 for c in "${CLIENTS[@]}"; do meta "version.$c" "$(version_of "$c")"; done
