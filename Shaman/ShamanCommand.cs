@@ -98,6 +98,7 @@ public static class ShamanCommand
         try
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
+            ChallengeTypeCheck.Warn(settings, log);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
             // needs the CA.

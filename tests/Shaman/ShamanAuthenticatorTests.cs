@@ -25,6 +25,25 @@ public sealed class ShamanAuthenticatorTests(PebbleFixture pebble) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_challenge_type_concorde_does_not_know_is_warned_about_and_the_known_ones_still_work()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName("typo");
+        var config = profile.Config(
+            new JsonObject { [Challenge.Http01] = ShamanProfile.Http01, ["http01"] = ShamanProfile.Http01 },
+            new JsonObject { [name] = new JsonObject { ["cleanup"] = new JsonObject { ["dns"] = ShamanProfile.Failing } } });
+        profile.Write(config);
+
+        var run = (await profile.RunAsync()).Exited(0);
+
+        using var leaf = profile.AssertCertificate(name);
+        var warnings = run.Lines.Where(l => l.StartsWith("WARNING ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains(warnings, l => l.Contains("\"authenticators\" names \"http01\"", StringComparison.Ordinal));
+        Assert.Contains(warnings, l => l.Contains($"{name}: \"cleanup\" names \"dns\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Failing_domain_authenticator_is_not_replaced_by_a_working_profile_authenticator()
     {
         using var profile = new ShamanProfile(pebble.Server);
