@@ -25,6 +25,9 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     /// it to the client; a few times a day keeps up with a window the CA moves, e.g. after an incident).</summary>
     private static readonly TimeSpan DefaultAriRecheck = TimeSpan.FromHours(6);
     private static readonly TimeSpan AriRecheckAfterError = TimeSpan.FromHours(1);
+    /// <summary>A CA without ARI (or a certificate without an ARI identifier) is asked again daily: the CA may
+    /// start offering it, and until then later runs decide from the files alone.</summary>
+    private static readonly TimeSpan WithoutAriRecheck = TimeSpan.FromDays(1);
     /// <summary>RFC 9773 §4.3.2: "Clients SHOULD set reasonable limits on their checking interval. For example, ...
     /// values over one day could be treated as if they were one day."</summary>
     private static readonly TimeSpan LongestAriRecheck = TimeSpan.FromDays(1);
@@ -82,7 +85,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     /// <summary>The usual cron case decided from the files alone, without loading the private key or asking
     /// anyone: a recorded certificate whose file belongs to the domain's key, names every identifier and is
     /// not due. Everything else — no certificate yet, an order in progress, a file that does not match, an
-    /// ARI refresh that is due — takes the full path, which checks the same things the slow way.</summary>
+    /// ARI refresh that is due or never made — takes the full path, which checks the same things the slow way.</summary>
     private async Task<bool> IsCurrentOnDiskAsync(CancellationToken ct)
     {
         if (_state.OrderId is not null || _state.CertificateId is null || Document.Get(Name, "key") is not { } keyFile) return false;
@@ -96,7 +99,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             || !certificate.Covers(Identifiers))
             return false;
         var renewalInfo = _state.RenewalInfo;
-        if (renewalInfo is { } known && Now >= known.CheckAfter && certificate.NotAfter > Now) return false;
+        if (IsRenewalInfoDue(renewalInfo, certificate.NotAfter)) return false;
         var decision = RenewalDecision.Decide(certificate.NotBefore, certificate.NotAfter, Now, context.Settings.RenewalDays,
             renewalInfo?.Schedule);
         if (decision.Renew) return false;
@@ -206,14 +209,18 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         {
             Log.Info($"{Name}: got certificate {certificateUrl}, valid until {leaf.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC");
             await WriteIfChangedAsync(chain.Pem, ct);
+            var ariId = client.SupportsRenewalInfo ? TryCertificateId(leaf) : null;
             await Document.UpdateDomainAsync(Name, d =>
             {
                 d["certificate_id"] = certificateUrl.AbsoluteUri;
                 d.Remove("order_id");
                 d.Remove("replaces");
-                d.Remove("renewalInfo");
+                // Without ARI there is nothing to ask, but recording when to look again keeps the next run a
+                // no-op that reads files only; it goes with this write rather than a second one.
+                if (ariId is null) d["renewalInfo"] = DomainState.RenewalInfoNode(null, Now + WithoutAriRecheck);
+                else d.Remove("renewalInfo");
             }, ct);
-            await RefreshRenewalInfoAsync(client, leaf, ct);
+            if (ariId is not null) await RefreshRenewalInfoAsync(leaf, ct);
         }
         return true;
     }
@@ -369,9 +376,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         using (leaf)
         {
             var notAfter = leaf.NotAfter.ToUniversalTime();
-            // RFC 9773 §4.2 asks clients not to query for expired certificates; there is nothing to ask.
-            if (_state.RenewalInfo is { } known && Now >= known.CheckAfter && notAfter > Now)
-                await RefreshRenewalInfoAsync(await context.Session.ClientAsync(ct), leaf, ct);
+            if (IsRenewalInfoDue(_state.RenewalInfo, notAfter)) await RefreshRenewalInfoAsync(leaf, ct);
             var decision = RenewalDecision.Decide(leaf.NotBefore.ToUniversalTime(), notAfter, Now,
                 context.Settings.RenewalDays, _state.RenewalInfo?.Schedule);
             if (!decision.Renew)
@@ -390,14 +395,28 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         }
     }
 
+    /// <summary>Whether to ask the CA about renewal: when the recorded time to ask again has passed, and once for a
+    /// certificate nobody asked about (one the Python tool issued), so a renewal the CA announces early — e.g.
+    /// before a mass revocation — is not missed until the fallback rule renews. RFC 9773 §4.2 asks clients not to
+    /// query for expired certificates; there is nothing to ask.</summary>
+    private bool IsRenewalInfoDue((AriSchedule? Schedule, DateTimeOffset CheckAfter)? renewalInfo, DateTimeOffset notAfter) =>
+        notAfter > Now && (renewalInfo is not { } known || Now >= known.CheckAfter);
+
     /// <summary>Asks the CA when to renew (RFC 9773) and records the window, a moment chosen in it and when to
-    /// ask again. Only for CAs that offer ARI; a failed query leaves the certificate to the fallback rule.</summary>
-    private async Task RefreshRenewalInfoAsync(AcmeClient client, X509Certificate2 leaf, CancellationToken ct)
+    /// ask again. Optional: a CA without ARI is asked again in a day, and one that cannot be reached (its
+    /// directory included) in an hour, leaving the certificate to the recorded window or the fallback rule —
+    /// a current certificate never fails for it.</summary>
+    private async Task RefreshRenewalInfoAsync(X509Certificate2 leaf, CancellationToken ct)
     {
-        if (!client.SupportsRenewalInfo || TryCertificateId(leaf) is not { } certificateId) return;
         var previous = _state.RenewalInfo?.Schedule;
         try
         {
+            var client = await context.Session.ClientAsync(ct);
+            if (!client.SupportsRenewalInfo || TryCertificateId(leaf) is not { } certificateId)
+            {
+                await _state.SetRenewalInfoAsync(null, Now + WithoutAriRecheck, ct);
+                return;
+            }
             var info = await client.GetRenewalInfoAsync(certificateId, ct);
             var window = info.Value.SuggestedWindow;
             var schedule = AriSchedule.Choose(window.Start, window.End, previous, context.Random);
@@ -410,7 +429,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
                          $"planned for {schedule.RenewAt:yyyy-MM-dd HH:mm} UTC" +
                          (info.Value.ExplanationUrl is { } why ? $" ({why})" : ""));
         }
-        catch (AcmeException e)
+        catch (Exception e) when (e is AcmeException or HttpRequestException)
         {
             Log.Warning($"{Name}: renewal information (ARI) unavailable: {e.Message}; asking again in an hour");
             await _state.SetRenewalInfoAsync(previous, Now + AriRecheckAfterError, ct);

@@ -25,8 +25,8 @@ public sealed class DomainState(ProfileDocument document, string name)
     public DateTimeOffset? BackoffUntil =>
         Failures > 0 && LastFailure is { } last ? FailureBackoff.NextAttempt(Failures, last) : null;
 
-    /// <summary>The ARI schedule and when the CA may be asked again; null when the CA offers no ARI or
-    /// shaman never asked.</summary>
+    /// <summary>The ARI schedule (null when the CA offers none) and when the CA may be asked again; null when
+    /// shaman never asked, e.g. for a certificate the Python tool issued.</summary>
     public (AriSchedule? Schedule, DateTimeOffset CheckAfter)? RenewalInfo
     {
         get
@@ -74,17 +74,20 @@ public sealed class DomainState(ProfileDocument document, string name)
             }, ct);
 
     public Task SetRenewalInfoAsync(AriSchedule? schedule, DateTimeOffset checkAfter, CancellationToken ct) =>
-        document.UpdateDomainAsync(name, d =>
+        document.UpdateDomainAsync(name, d => d["renewalInfo"] = RenewalInfoNode(schedule, checkAfter), ct);
+
+    /// <summary>The `renewalInfo` object, for a caller that records it together with other changes in one write.</summary>
+    public static JsonObject RenewalInfoNode(AriSchedule? schedule, DateTimeOffset checkAfter)
+    {
+        var info = new JsonObject { ["checkAfter"] = FormatTime(checkAfter) };
+        if (schedule is not null)
         {
-            var info = new JsonObject { ["checkAfter"] = FormatTime(checkAfter) };
-            if (schedule is not null)
-            {
-                info["windowStart"] = FormatTime(schedule.WindowStart);
-                info["windowEnd"] = FormatTime(schedule.WindowEnd);
-                info["renewAt"] = FormatTime(schedule.RenewAt);
-            }
-            d["renewalInfo"] = info;
-        }, ct);
+            info["windowStart"] = FormatTime(schedule.WindowStart);
+            info["windowEnd"] = FormatTime(schedule.WindowEnd);
+            info["renewAt"] = FormatTime(schedule.RenewAt);
+        }
+        return info;
+    }
 
     public static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture);
 

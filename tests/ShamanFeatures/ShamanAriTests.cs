@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Crypto;
+using Concorde.Tests.Acme;
 using Concorde.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
@@ -204,8 +205,84 @@ public sealed class ShamanAriTests
         Assert.Empty(ca.Posts);
     }
 
+    [Fact]
+    public async Task Certificate_without_renewal_information_as_the_python_tool_leaves_it_is_asked_about_once_then_runs_send_nothing()
+    {
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), migrated: true);
+        var (ca, profile, id) = (scenario.Ca, scenario.Profile, scenario.Id);
+        var (start, end) = (Now.AddDays(20), Now.AddDays(22));
+        ca.SuggestWindow(id, start, end, TimeSpan.FromHours(7));
+
+        (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), new Random(7))).Exited(0);
+
+        Assert.Equal(1, ca.RenewalInfoRequests(id));
+        Assert.Empty(ca.Posts);
+        var recorded = new JsonObject
+        {
+            ["checkAfter"] = ScriptedCa.Format(Now.AddHours(7)),
+            ["windowStart"] = ScriptedCa.Format(start),
+            ["windowEnd"] = ScriptedCa.Format(end),
+            ["renewAt"] = Moment(start, end, seed: 7),
+        };
+        Assert.True(JsonNode.DeepEquals(recorded, profile.ReadDomain(Name)["renewalInfo"]), profile.ReadDomain(Name).ToJsonString());
+        var requests = ca.Handler.Requests.Count;
+        var before = File.ReadAllText(profile.PathOf(ProfileSettings.FileName));
+
+        (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), new Random(8))).Exited(0);
+
+        Assert.Equal(requests, ca.Handler.Requests.Count);
+        Assert.Equal(before, File.ReadAllText(profile.PathOf(ProfileSettings.FileName)));
+    }
+
+    [Fact]
+    public async Task Certificate_without_renewal_information_whose_window_has_come_is_renewed_in_the_same_run()
+    {
+        // 80 of 90 days left: the lifetime rule alone would wait two months; the CA says now (e.g. a mass revocation).
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), migrated: true);
+        var (ca, profile, id, old) = (scenario.Ca, scenario.Profile, scenario.Id, scenario.Leaf);
+        ca.SuggestWindow(id, Now.AddDays(-2), Now.AddDays(-1));
+
+        var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(0);
+
+        Assert.Equal(1, ca.RenewalInfoRequests(id));
+        Assert.Equal(id, Assert.Single(ca.NewOrderPayloads).GetProperty("replaces").GetString());
+        using var renewed = profile.Leaf(Name);
+        Assert.NotEqual(old.SerialNumber, renewed.SerialNumber);
+        Assert.Contains(run.Lines, l => l.StartsWith($"INFO {Name}: got certificate ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Unreachable_CA_when_renewal_information_is_due_leaves_the_certificate_current_with_a_warning(bool migrated)
+    {
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), migrated);
+        var (ca, profile, id) = (scenario.Ca, scenario.Profile, scenario.Id);
+        if (!migrated)
+            SetRenewalInfo(profile, checkAfter: Now.AddHours(-1), start: Now.AddDays(20), end: Now.AddDays(22), renewAt: Now.AddDays(21));
+        ca.Handler.Always(HttpMethod.Get, ScriptedAcme.DirectoryUrl, _ => throw new HttpRequestException("Connection refused (127.0.0.1:9)"));
+        var time = new AutoAdvancingTimeProvider(Now);
+
+        var run = (await profile.RunAsync(ca, time)).Exited(0);
+
+        var warning = Assert.Single(run.Lines, l => l.StartsWith("WARNING ", StringComparison.Ordinal));
+        Assert.StartsWith($"WARNING {Name}: renewal information (ARI) unavailable: ", warning, StringComparison.Ordinal);
+        Assert.EndsWith("; asking again in an hour", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Lines, l => l.StartsWith("ERROR ", StringComparison.Ordinal));
+        Assert.Equal(0, ca.RenewalInfoRequests(id));
+        var domain = profile.ReadDomain(Name);
+        foreach (var absent in new[] { "failures", "lastFailure", "lastError" })
+            Assert.False(domain.ContainsKey(absent), domain.ToJsonString());
+        Assert.Equal($"{ScriptedCa.CertificateUrlPrefix}installed-{Name}", domain["certificate_id"]!.GetValue<string>());
+        // The client's retries advanced the clock; an hour after the run's end.
+        Assert.Equal(ScriptedCa.Format(time.GetUtcNow().AddHours(1)), domain["renewalInfo"]!["checkAfter"]!.GetValue<string>());
+        // A recorded window survives the failed question.
+        Assert.Equal(migrated ? null : ScriptedCa.Format(Now.AddDays(21)), domain["renewalInfo"]!["renewAt"]?.GetValue<string>());
+    }
+
     /// <summary>A scripted CA and a profile holding one certificate of <see cref="Name"/>, whose renewal information
-    /// was last asked for an hour ago (so a run asks again unless a test says otherwise).</summary>
+    /// was last asked for an hour ago (so a run asks again unless a test says otherwise), or, when
+    /// <c>migrated</c>, never: as the Python tool leaves a profile, with no renewalInfo at all.</summary>
     private sealed class CertificateOnFile : IDisposable
     {
         private CertificateOnFile(ScriptedCa ca, ScriptedProfile profile, X509Certificate2 leaf)
@@ -220,13 +297,15 @@ public sealed class ShamanAriTests
         /// <summary>Its ARI certificate ID (RFC 9773 §4.1).</summary>
         public string Id { get; }
 
-        public static async Task<CertificateOnFile> CreateAsync(DateTimeOffset notBefore, DateTimeOffset notAfter, double? renewalDays = null)
+        public static async Task<CertificateOnFile> CreateAsync(DateTimeOffset notBefore, DateTimeOffset notAfter, bool migrated = false,
+            double? renewalDays = null)
         {
             var ca = new ScriptedCa(new AutoAdvancingTimeProvider(Now));
             var profile = await ScriptedProfile.CreateAsync(Name);
             if (renewalDays is { } days) profile.Update(c => c["renewal"] = days);
             var leaf = profile.InstallCertificate(Name, ca.Authority, notBefore, notAfter);
-            profile.UpdateDomain(Name, d => d["renewalInfo"] = new JsonObject { ["checkAfter"] = ScriptedCa.Format(Now.AddHours(-1)) });
+            if (!migrated)
+                profile.UpdateDomain(Name, d => d["renewalInfo"] = new JsonObject { ["checkAfter"] = ScriptedCa.Format(Now.AddHours(-1)) });
             return new CertificateOnFile(ca, profile, leaf);
         }
 

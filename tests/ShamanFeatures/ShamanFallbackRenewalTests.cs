@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
@@ -6,11 +8,12 @@ using Xunit;
 namespace Concorde.Tests.ShamanFeatures;
 
 /// <summary>Issue 6.1 without ARI, against Pebble (whose directory has no renewalInfo and whose certificates live
-/// five years): `renewal` days decide when set, else a third of the lifetime; no ARI state is kept.</summary>
+/// five years): `renewal` days decide when set, else a third of the lifetime; the only ARI state kept is when to
+/// ask the CA again (daily: it may start offering ARI).</summary>
 public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {
     [Fact]
-    public async Task Renewal_days_renew_by_that_rule_and_leave_no_ari_state()
+    public async Task Renewal_days_renew_by_that_rule_and_keep_no_ari_window()
     {
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("fallback-days");
@@ -26,7 +29,8 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         using var renewed = profile.AssertCertificate(name);
         Assert.NotEqual(first.SerialNumber, renewed.SerialNumber);
         var domain = profile.ReadDomain(name);
-        Assert.False(domain.ContainsKey("renewalInfo") || domain.ContainsKey("replaces"), domain.ToJsonString());
+        Assert.False(domain.ContainsKey("replaces"), domain.ToJsonString());
+        Assert.Equal(["checkAfter"], domain["renewalInfo"]!.AsObject().Select(field => field.Key));
     }
 
     [Fact]
@@ -49,5 +53,60 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         Assert.Empty(third.Lines);
         Assert.Equal(requests, PebbleTraffic.Requests(pebble.Server));
         Assert.Equal(before, profile.Snapshot());
+    }
+
+    [Fact]
+    public async Task Without_ari_a_fresh_certificate_is_asked_about_daily_and_a_migrated_one_costs_one_directory_fetch()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName("no-ari");
+        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
+        var started = DateTimeOffset.UtcNow;
+
+        (await profile.RunAsync()).Exited(0);
+
+        AssertAskAgainInADay(profile.ReadDomain(name), started);
+        var requests = await SettledRequestsAsync();
+        (await profile.RunAsync()).Exited(0);
+        Assert.Equal(requests, await SettledRequestsAsync());
+
+        // As the Python tool leaves it: a certificate, no renewalInfo.
+        var config = profile.Read();
+        config["domains"]![name]!.AsObject().Remove("renewalInfo");
+        profile.Write(config);
+        var directoryFetches = PebbleTraffic.Requests(pebble.Server, DirectoryPath);
+        started = DateTimeOffset.UtcNow;
+
+        var migrated = (await profile.RunAsync()).Exited(0);
+
+        Assert.Equal(requests + 1, await SettledRequestsAsync(expected: requests + 1));
+        Assert.Equal(directoryFetches + 1, PebbleTraffic.Requests(pebble.Server, DirectoryPath));
+        Assert.Empty(migrated.Lines);
+        AssertAskAgainInADay(profile.ReadDomain(name), started);
+        (await profile.RunAsync()).Exited(0);
+        Assert.Equal(requests + 1, await SettledRequestsAsync());
+    }
+
+    private string DirectoryPath => pebble.Server.DirectoryUrl.AbsolutePath;
+
+    /// <summary>renewalInfo without a window, asking again a day after the run.</summary>
+    private static void AssertAskAgainInADay(JsonObject domain, DateTimeOffset runStarted)
+    {
+        var info = domain["renewalInfo"]!.AsObject();
+        Assert.Equal(["checkAfter"], info.Select(field => field.Key));
+        var checkAfter = DateTimeOffset.Parse(info["checkAfter"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        // Recorded to the second.
+        Assert.InRange(checkAfter, runStarted.AddDays(1).AddSeconds(-1), DateTimeOffset.UtcNow.AddDays(1));
+    }
+
+    /// <summary>Pebble's request count once its log has caught up: at least <paramref name="expected"/> (waiting up
+    /// to five seconds for it), then unchanged for a moment.</summary>
+    private async Task<int> SettledRequestsAsync(int expected = 0)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+        while (PebbleTraffic.Requests(pebble.Server) < expected && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(20);
+        await Task.Delay(100);
+        return PebbleTraffic.Requests(pebble.Server);
     }
 }

@@ -173,11 +173,12 @@ public sealed class ShamanRandomSleepTests
         return directory;
     }
 
-    /// <summary>A profile whose only certificate is current, with no ARI state: a run sends nothing.</summary>
+    /// <summary>A profile whose only certificate is current and whose renewal information is not due: a run sends nothing.</summary>
     private static async Task<ScriptedProfile> CurrentProfileAsync(ScriptedCa ca)
     {
         var profile = await ScriptedProfile.CreateAsync(Name);
         profile.InstallCertificate(Name, ca.Authority, Now.AddDays(-1), Now.AddDays(89)).Dispose();
+        profile.UpdateDomain(Name, d => d["renewalInfo"] = new JsonObject { ["checkAfter"] = ScriptedCa.Format(Now.AddHours(6)) });
         return profile;
     }
 }
