@@ -89,10 +89,12 @@ public sealed class ProfileDocument
         lock (_tree) return (Domain(domain)[field] as JsonValue)?.GetValue<string>();
     }
 
-    /// <summary>A domain's field as it is in the file (number, object, ...), or null.</summary>
+    /// <summary>A copy of a domain's field as it is in the file (number, object, ...), or null. A copy, because
+    /// a parallel domain's save walks the whole tree, and a JsonObject read from the file is filled in lazily
+    /// on its first use.</summary>
     public JsonNode? GetNode(string domain, string field)
     {
-        lock (_tree) return Domain(domain)[field];
+        lock (_tree) return Domain(domain)[field]?.DeepClone();
     }
 
     public Task SetAsync(string field, string value, CancellationToken ct) =>
