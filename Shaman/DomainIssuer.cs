@@ -99,7 +99,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             || !certificate.Covers(Identifiers))
             return false;
         var renewalInfo = _state.RenewalInfo;
-        if (IsRenewalInfoDue(renewalInfo, certificate.NotAfter)) return false;
+        if (_state.IsRenewalInfoDue(certificate.NotAfter, Now)) return false;
         var decision = RenewalDecision.Decide(certificate.NotBefore, certificate.NotAfter, Now, context.Settings.RenewalDays,
             renewalInfo?.Schedule);
         if (decision.Renew) return false;
@@ -376,7 +376,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         using (leaf)
         {
             var notAfter = leaf.NotAfter.ToUniversalTime();
-            if (IsRenewalInfoDue(_state.RenewalInfo, notAfter)) await RefreshRenewalInfoAsync(leaf, ct);
+            if (_state.IsRenewalInfoDue(notAfter, Now)) await RefreshRenewalInfoAsync(leaf, ct);
             var decision = RenewalDecision.Decide(leaf.NotBefore.ToUniversalTime(), notAfter, Now,
                 context.Settings.RenewalDays, _state.RenewalInfo?.Schedule);
             if (!decision.Renew)
@@ -394,13 +394,6 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             return false;
         }
     }
-
-    /// <summary>Whether to ask the CA about renewal: when the recorded time to ask again has passed, and once for a
-    /// certificate nobody asked about (one the Python tool issued), so a renewal the CA announces early — e.g.
-    /// before a mass revocation — is not missed until the fallback rule renews. RFC 9773 §4.2 asks clients not to
-    /// query for expired certificates; there is nothing to ask.</summary>
-    private bool IsRenewalInfoDue((AriSchedule? Schedule, DateTimeOffset CheckAfter)? renewalInfo, DateTimeOffset notAfter) =>
-        notAfter > Now && (renewalInfo is not { } known || Now >= known.CheckAfter);
 
     /// <summary>Asks the CA when to renew (RFC 9773) and records the window, a moment chosen in it and when to
     /// ask again. Optional: a CA without ARI is asked again in a day, and one that cannot be reached (its

@@ -20,6 +20,9 @@ public sealed record DomainPlan
     public int Failures { get; init; }
     public string? LastError { get; init; }
     public DateTimeOffset? BackoffUntil { get; init; }
+    /// <summary>The certificate is in place and not due: the next run renews nothing, though it may ask the CA
+    /// for renewal information.</summary>
+    public bool Current { get; init; }
     /// <summary>What the next run would do, in a sentence.</summary>
     public required string Action { get; init; }
 
@@ -59,12 +62,15 @@ public sealed record DomainPlan
             Failures = state.Failures,
             LastError = state.LastError,
             BackoffUntil = backoff,
+            Current = state.OrderId is null && state.CertificateId is not null && decision is { Renew: false },
             Action = "",
         };
-        return plan with { Action = Describe(plan, domain, decision, certificateProblem, force) };
+        var askCa = leaf is not null && state.IsRenewalInfoDue(leaf.NotAfter.ToUniversalTime(), now);
+        return plan with { Action = Describe(plan, domain, decision, askCa, certificateProblem, force) };
     }
 
-    private static string Describe(DomainPlan plan, DomainSettings domain, RenewalDecision? decision, string? certificateProblem, bool force)
+    private static string Describe(DomainPlan plan, DomainSettings domain, RenewalDecision? decision, bool askCa,
+        string? certificateProblem, bool force)
     {
         if (plan.BackoffUntil is { } until && !force)
             return $"skip: {plan.Failures} failed attempts, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
@@ -72,7 +78,10 @@ public sealed record DomainPlan
         if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}";
         if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}";
         if (decision is null) return prefix + $"fetch certificate {plan.CertificateUrl} from the CA ({certificateProblem})";
-        return decision.Renew ? $"renew: {decision.Reason}" : $"do nothing: {decision.Reason}";
+        if (decision.Renew) return $"renew: {decision.Reason}";
+        return askCa
+            ? $"ask the CA for renewal information (ARI), then renew only if it says so; until then {decision.Reason}"
+            : $"do nothing: {decision.Reason}";
     }
 
     private static async Task<ECDsa?> TryLoadAsync(string path, CancellationToken ct)

@@ -73,6 +73,13 @@ public sealed class DomainState(ProfileDocument document, string name)
                 d.Remove("lastError");
             }, ct);
 
+    /// <summary>Whether to ask the CA about renewal: when the recorded time to ask again has passed, and once for a
+    /// certificate nobody asked about (one the Python tool issued), so a renewal the CA announces early — e.g.
+    /// before a mass revocation — is not missed until the fallback rule renews. RFC 9773 §4.2 asks clients not to
+    /// query for expired certificates; there is nothing to ask.</summary>
+    public bool IsRenewalInfoDue(DateTimeOffset notAfter, DateTimeOffset now) =>
+        notAfter > now && (RenewalInfo is not { } known || now >= known.CheckAfter);
+
     public Task SetRenewalInfoAsync(AriSchedule? schedule, DateTimeOffset checkAfter, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d => d["renewalInfo"] = RenewalInfoNode(schedule, checkAfter), ct);
 

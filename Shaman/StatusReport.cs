@@ -40,7 +40,7 @@ public static class StatusReport
     }
 
     private static int Colour(DomainPlan plan) =>
-        plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Action.StartsWith("do nothing", StringComparison.Ordinal) ? 32 : 33;
+        plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Current ? 32 : 33;
 
     public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions) =>
         string.Concat(accountActions.Select(a => $"would {a}\n")) +

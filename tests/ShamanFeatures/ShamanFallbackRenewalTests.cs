@@ -75,9 +75,13 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         config["domains"]![name]!.AsObject().Remove("renewalInfo");
         profile.Write(config);
         var directoryFetches = PebbleTraffic.Requests(pebble.Server, DirectoryPath);
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
         started = DateTimeOffset.UtcNow;
 
         var migrated = (await profile.RunAsync()).Exited(0);
+
+        // --dry-run says what the run then did, and asks nothing itself.
+        Assert.Contains(dryRun.Lines, l => l.StartsWith($"{name}: would ask the CA for renewal information (ARI), then renew only if it says so; until then valid for ", StringComparison.Ordinal));
 
         Assert.Equal(requests + 1, await SettledRequestsAsync(expected: requests + 1));
         Assert.Equal(directoryFetches + 1, PebbleTraffic.Requests(pebble.Server, DirectoryPath));

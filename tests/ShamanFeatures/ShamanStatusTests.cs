@@ -139,7 +139,8 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
         var domains = document.RootElement.GetProperty("domains").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
         Assert.Equal("2030-03-22T00:00:00Z", domains["planned.example.com"].GetProperty("renewAt").GetString());
         Assert.Contains("renewal window 2030-03-21 00:00 – 2030-03-23 00:00 UTC (ARI)", domains["planned.example.com"].GetProperty("renewalReason").GetString(), StringComparison.Ordinal);
-        Assert.Contains(dryRun.Lines, l => l.StartsWith("planned.example.com: would do nothing: valid for 80 days", StringComparison.Ordinal));
+        // Its ARI question is due: the run would ask before deciding; the dry run did not.
+        Assert.Contains(dryRun.Lines, l => l.StartsWith("planned.example.com: would ask the CA for renewal information (ARI), then renew only if it says so; until then valid for 80 days", StringComparison.Ordinal));
         Assert.Contains(dryRun.Lines, l => l.StartsWith("due.example.com: would renew: expires in 80 days", StringComparison.Ordinal) && l.Contains("(ARI)", StringComparison.Ordinal));
     }
 
