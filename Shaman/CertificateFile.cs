@@ -46,19 +46,7 @@ public static class CertificateFile
     }
 
     /// <summary>The file's text, or null when it is missing, unreadable or implausibly large.</summary>
-    public static async Task<string?> ReadAsync(string path, CancellationToken ct)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists || info.Length > MaxFileBytes) return null;
-            return await File.ReadAllTextAsync(path, Encoding.ASCII, ct);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static Task<string?> ReadAsync(string path, CancellationToken ct) => SmallTextFile.TryReadAsync(path, MaxFileBytes, ct);
 
     public static Task WriteAsync(string path, string pem, CancellationToken ct) =>
         AtomicFile.WriteAsync(path, Encoding.ASCII.GetBytes(pem), AtomicFile.PublicMode, overwrite: true, ct);

@@ -89,7 +89,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     private async Task<bool> IsCurrentOnDiskAsync(CancellationToken ct)
     {
         if (_state.OrderId is not null || _state.CertificateId is null || Document.Get(Name, "key") is not { } keyFile) return false;
-        var keyPem = await CertificateFile.ReadAsync(Document.ResolvePath(keyFile), ct);
+        var keyPem = await KeyFile.TryReadPemAsync(Document.ResolvePath(keyFile), ct);
         var certificatePem = await CertificateFile.ReadAsync(Document.ResolvePath(domain.CertificateFileName), ct);
         if (keyPem is null || certificatePem is null || CertificateChain.Problem(certificatePem, parseCertificates: false) is not null)
             return false;

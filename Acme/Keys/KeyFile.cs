@@ -93,6 +93,11 @@ public static class KeyFile
         return null;
     }
 
+    /// <summary>The key file's PEM text without importing it, or null when it is missing, unreadable or too
+    /// large; for decisions that need only the public key (<see cref="TryReadPublicKeyInfo"/>).</summary>
+    public static Task<string?> TryReadPemAsync(string path, CancellationToken ct) =>
+        SmallTextFile.TryReadAsync(path, MaxKeyFileBytes, ct);
+
     /// <summary>The SubjectPublicKeyInfo (DER) of a P-384 key in PEM, read from the public key that PKCS#8 and
     /// SEC1 files carry beside the private scalar, without importing the key (which costs a scalar
     /// multiplication in OpenSSL). Null when the file does not carry it or is not such a key; then load it.</summary>
