@@ -103,7 +103,8 @@ public sealed partial class AcmeClient
             }
             if (problem is not null) throw new AcmeProblemException(problem, response.Status, url, response.RetryAfter);
             var tries = transientFailures > 0 ? $" {Attempts(transientFailures)}" : "";
-            throw new AcmeProtocolException($"{method} {url} answered HTTP {(int)response.Status} {response.Status}{tries} without a problem document");
+            throw new AcmeProtocolException($"{method} {url} answered HTTP {(int)response.Status} {response.Status}{tries} without a problem document",
+                status: response.Status);
         }
     }
 

@@ -17,6 +17,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
     private AcmeClient? _client;
     private AcmeAccountKey? _account;
     private ExceptionDispatchInfo? _unreachable;
+    private int _accountGeneration;
 
     /// <summary>The account key; available once <see cref="OpenAsync"/> has run.</summary>
     public ECDsa AccountKey => _accountKey ?? throw new InvalidOperationException("the ACME session is not open yet");
@@ -44,6 +45,29 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
             _client ??= await CreateClientAsync(ct);
             _account ??= await AccountAsync(_client, _accountKey, ct);
             return (_client, _account);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Changes each time <see cref="ReplaceLostAccountAsync"/> registers the account again.</summary>
+    public int AccountGeneration => Volatile.Read(ref _accountGeneration);
+
+    /// <summary>The CA says it does not know the recorded account (RFC 8555 accountDoesNotExist), e.g. a test CA
+    /// that was reset. The key is ours, so the account is registered again with it and recorded; orders of the
+    /// old account then answer "not found" and are replaced. Parallel domains that saw the same answer share one
+    /// registration: only the first caller with the current <paramref name="generation"/> registers.</summary>
+    public async Task ReplaceLostAccountAsync(int generation, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (generation != _accountGeneration || _client is null || _accountKey is null || _account is null) return;
+            log.Warning($"the CA does not know account {_account.AccountUrl}; registering the account key again");
+            _account = await RegisterAsync(_client, _accountKey, ct);
+            Interlocked.Increment(ref _accountGeneration);
         }
         finally
         {
@@ -91,6 +115,11 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
                 throw new ProfileException($"{ProfileSettings.FileName}: \"account_id\" is not a URL: \"{recorded}\"");
             return new AcmeAccountKey(accountKey, url);
         }
+        return await RegisterAsync(client, accountKey, ct);
+    }
+
+    private async Task<AcmeAccountKey> RegisterAsync(AcmeClient client, ECDsa accountKey, CancellationToken ct)
+    {
         if (client.Directory.Meta?.TermsOfService is { } terms)
             log.Info($"agreeing to the terms of service at {terms}");
         if (client.Directory.Meta?.ExternalAccountRequired == true && settings.ExternalAccountBinding is null)
@@ -102,8 +131,9 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         return new AcmeAccountKey(accountKey, account.Location);
     }
 
-    /// <summary>True when the server says the resource is gone (404), as the original checked.</summary>
-    public static bool IsNotFound(AcmeProblemException e) => e.HttpStatus == System.Net.HttpStatusCode.NotFound;
+    /// <summary>True when the server says the resource is gone (404), as the original checked — with a problem
+    /// document or without one, as Pebble answers for an order or certificate it does not know.</summary>
+    public static bool IsNotFound(AcmeException e) => e.HttpStatus == System.Net.HttpStatusCode.NotFound;
 
     public void Dispose()
     {

@@ -58,25 +58,36 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     private async Task<DomainOutcome> ReachCertificateAsync(ECDsa key, CancellationToken ct)
     {
         var issued = false;
+        var accountReplaced = false;
         AcmeResource<Order>? fresh = null;
         for (var step = 0; step < MaxSteps; step++)
         {
-            if (_state.OrderId is { } orderId)
+            var generation = context.Session.AccountGeneration;
+            try
             {
-                issued |= await AdvanceOrderAsync(ParseUrl(orderId, "order_id"), fresh, key, ct);
+                if (_state.OrderId is { } orderId)
+                {
+                    issued |= await AdvanceOrderAsync(ParseUrl(orderId, "order_id"), fresh, key, ct);
+                    fresh = null;
+                }
+                else if (_state.CertificateId is { } certificateId)
+                {
+                    // A certificate issued in this run is not reconsidered: a renewal window longer than the
+                    // lifetime would otherwise order certificates without end.
+                    if (issued) return DomainOutcome.Issued;
+                    if (await IsCertificateCurrentAsync(ParseUrl(certificateId, "certificate_id"), key, ct))
+                        return DomainOutcome.Current;
+                }
+                else
+                {
+                    fresh = await NewOrderAsync(ct);
+                }
+            }
+            catch (AcmeProblemException e) when (e.Kind == ProblemKind.AccountDoesNotExist && !e.RecordedOnResource && !accountReplaced)
+            {
+                accountReplaced = true;
                 fresh = null;
-            }
-            else if (_state.CertificateId is { } certificateId)
-            {
-                // A certificate issued in this run is not reconsidered: a renewal window longer than the
-                // lifetime would otherwise order certificates without end.
-                if (issued) return DomainOutcome.Issued;
-                if (await IsCertificateCurrentAsync(ParseUrl(certificateId, "certificate_id"), key, ct))
-                    return DomainOutcome.Current;
-            }
-            else
-            {
-                fresh = await NewOrderAsync(ct);
+                await context.Session.ReplaceLostAccountAsync(generation, ct);
             }
         }
         throw new DomainFailure($"{Name}: no certificate after {MaxSteps} steps; the server keeps changing state");
@@ -154,7 +165,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         {
             order = fresh ?? await client.GetOrderAsync(account, orderUrl, ct);
         }
-        catch (AcmeProblemException e) when (AcmeSession.IsNotFound(e))
+        catch (AcmeException e) when (AcmeSession.IsNotFound(e))
         {
             Log.Info($"{Name}: order {orderUrl} was not found; starting a new one");
             await Document.RemoveAsync(Name, "order_id", ct);
@@ -358,7 +369,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             {
                 chain = await client.DownloadCertificateAsync(account, certificateUrl, ct);
             }
-            catch (AcmeProblemException e) when (AcmeSession.IsNotFound(e))
+            catch (AcmeException e) when (AcmeSession.IsNotFound(e))
             {
                 Log.Info($"{Name}: certificate {certificateUrl} was not found; ordering a new one");
                 await Document.RemoveAsync(Name, "certificate_id", ct);

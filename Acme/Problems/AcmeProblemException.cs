@@ -7,17 +7,15 @@ namespace Concorde.Acme.Problems;
 public sealed class AcmeProblemException : AcmeException
 {
     public AcmeProblemException(Problem problem, HttpStatusCode? status, Uri? url, TimeSpan? retryAfter)
-        : base(Describe(problem, url))
+        : base(Describe(problem, url), status: status)
     {
         Problem = problem;
-        HttpStatus = status;
         Url = url;
         RetryAfter = retryAfter;
     }
 
     public Problem Problem { get; }
     public ProblemKind Kind => Problem.Kind;
-    public HttpStatusCode? HttpStatus { get; }
     /// <summary>The problem the server recorded on a resource (a challenge's or an order's "error",
     /// §7.1.3, §7.1.5), found while polling, rather than a request the server refused.</summary>
     public bool RecordedOnResource => HttpStatus is null;

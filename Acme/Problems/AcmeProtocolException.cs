@@ -4,5 +4,6 @@ namespace Concorde.Acme.Problems;
 /// header, malformed JSON, unexpected media type, an oversized body, or no answer at all.</summary>
 public sealed class AcmeProtocolException : AcmeException
 {
-    public AcmeProtocolException(string message, Exception? inner = null) : base(message, inner) { }
+    public AcmeProtocolException(string message, Exception? inner = null, System.Net.HttpStatusCode? status = null)
+        : base(message, inner, status) { }
 }
