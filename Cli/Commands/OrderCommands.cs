@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Keys;
 using Concorde.Acme.Wire;
@@ -62,7 +63,19 @@ internal static class OrderCommands
             var identifiers = InOrderOfNames(order.Value.Identifiers, names);
             var finalized = await s.Client.FinalizeAsync(s.Account, order with { Value = order.Value with { Identifiers = identifiers } },
                 certificateKey, ct);
-            return await s.Client.WaitForOrderAsync(s.Account, finalized, ct);
+            var result = await s.Client.WaitForOrderAsync(s.Account, finalized, ct);
+            // An order finalized before (by an earlier run whose answer was lost, or with another key) is not
+            // finalized again: its certificate must belong to this key, or installing the two together breaks TLS.
+            if (order.Value.Status != AcmeStatus.Ready && result.Value.Certificate is { } certificateUrl)
+            {
+                var chain = await s.Client.DownloadCertificateAsync(s.Account, certificateUrl, ct);
+                using var leaf = chain.Leaf();
+                using var leafKey = leaf.GetECDsaPublicKey();
+                if (leafKey is null || !leafKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificateKey.ExportSubjectPublicKeyInfo()))
+                    throw new CommandFailedException($"order {orderUrl} was already finalized with another key: its certificate {certificateUrl} " +
+                                                     $"does not belong to {operands[1]}. Create a new order to get a certificate for this key");
+            }
+            return result;
         });
     }
 

@@ -69,6 +69,14 @@ public sealed class CliIssuanceTests(PebbleFixture pebble) : IClassFixture<Pebbl
         using var certified = leaf.GetECDsaPublicKey()!;
         Assert.Equal(ManualConcorde.PublicKeyOf(certificateKey), certified.ExportSubjectPublicKeyInfo());
         Assert.Empty(chain.Stderr);
+
+        // Finalizing a valid order again: fine with its key (a retry after a lost answer), refused with another.
+        var again = (await admin.RegAsync(account, ct, "order", "finalize", order.AbsoluteUri, certificateKey, name)).Succeeded();
+        Assert.Equal("valid", again.Json().GetProperty("status").GetString());
+        var otherKey = await admin.CreateKeyAsync("other.key", ct);
+        var otherKeyFinalize = (await admin.RegAsync(account, ct, "order", "finalize", order.AbsoluteUri, otherKey, name)).Failed(1);
+        Assert.Contains("was already finalized with another key", otherKeyFinalize.Stderr, StringComparison.Ordinal);
+        Assert.Empty(otherKeyFinalize.Stdout);
     }
 
     [Fact]
