@@ -126,7 +126,11 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
             throw new ProfileException($"{ProfileSettings.FileName}: the CA requires an external account binding; add \"eab\": {{\"kid\": \"...\", \"hmacKey\": \"...\"}} with the values from the CA");
         var account = await client.NewAccountAsync(accountKey, settings.Contact, termsOfServiceAgreed: true,
             settings.ExternalAccountBinding?.ToBinding(), ct);
-        await document.SetAsync("account_id", account.Location.AbsoluteUri, ct);
+        await document.UpdateAllAsync(root =>
+        {
+            root["account_id"] = account.Location.AbsoluteUri;
+            root[ServerChange.AccountServerField] = settings.Server.AbsoluteUri;
+        }, ct);
         log.Info($"created account {account.Location}");
         return new AcmeAccountKey(accountKey, account.Location);
     }

@@ -122,6 +122,9 @@ public sealed class ProfileDocument
     public Task UpdateDomainAsync(string domain, Action<JsonObject> change, CancellationToken ct) =>
         UpdateAsync(_ => change(Domain(domain)), ct);
 
+    /// <summary>Changes anywhere in the tree, saved once.</summary>
+    public Task UpdateAllAsync(Action<JsonObject> change, CancellationToken ct) => UpdateAsync(change, ct);
+
     public string ResolvePath(string relative) => Path.GetFullPath(Path.Combine(Directory, relative));
 
     /// <summary>Callers hold <see cref="_tree"/>.</summary>

@@ -79,7 +79,9 @@ public static class ShamanCommand
         {
             var account = new List<string>();
             if (document.Get("key") is null) account.Add("create the account key account.key.priv.pem");
-            if (document.Get("account_id") is null) account.Add($"create an account at {settings.Server}");
+            if (ServerChange.PreviousServer(document, settings) is { } previous)
+                account.Add($"forget the account, orders and certificates of {previous} (\"server\" changed), register at {settings.Server} and order every certificate there");
+            else if (document.Get("account_id") is null) account.Add($"create an account at {settings.Server}");
             await environment.Out.WriteAsync(StatusReport.DryRun(plans, account));
         }
         else
@@ -99,6 +101,7 @@ public static class ShamanCommand
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
             ChallengeTypeCheck.Warn(settings, log);
+            await ServerChange.ApplyAsync(document, settings, log, ct);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
             // needs the CA.

@@ -312,7 +312,7 @@ make_noop_profile() { # make_noop_profile N DIR [LOG_THRESHOLD]
   rm -rf "$dir"; mkdir -p "$dir"
   cp "$WORK/pool/account.key.priv.pem" "$dir/"
   {
-    printf '{\n    "account_id": "%s/my-account/bench-noop",\n    "authenticators": {\n        "http-01": "%s"\n    },\n' "$ACME_BASE" "$HOOK"
+    printf '{\n    "account_id": "%s/my-account/bench-noop",\n    "account_server": "%s",\n    "authenticators": {\n        "http-01": "%s"\n    },\n' "$ACME_BASE" "$PEBBLE_DIR_URL" "$HOOK"
     printf '    "caBundle": "%s",\n    "domains": {\n' "$PEBBLE_CA"
     for ((i = 1; i <= n; i++)); do
       name=noop-$i.bench.test

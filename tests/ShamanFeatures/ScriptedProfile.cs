@@ -49,6 +49,8 @@ internal sealed class ScriptedProfile : IDisposable
             ["server"] = ScriptedAcme.DirectoryUrl,
             ["key"] = AccountKeyFile,
             ["account_id"] = ScriptedAcme.AccountUrl,
+            // As shaman records it with the account; without it the first run would write it (ServerChange).
+            ["account_server"] = ScriptedAcme.DirectoryUrl,
             ["domains"] = domains,
         });
         return profile;

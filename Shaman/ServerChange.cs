@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+
+namespace Concorde.Shaman;
+
+/// <summary>Notices that `server` now names another CA than the one the account was registered with — typically
+/// staging replaced by production, as the README advises — and forgets everything that belonged to the old CA:
+/// the account, orders and certificates, so this run registers at the new CA and orders every certificate there.
+/// Without this, a staging certificate (trusted by nobody) would stay in place until it is due for renewal.
+/// Keys are kept: they belong to the administrator, not to a CA.</summary>
+public static class ServerChange
+{
+    /// <summary>The directory URL the account was registered at; the Python tool did not record it.</summary>
+    public const string AccountServerField = "account_server";
+
+    private static readonly string[] CaStateFields = ["order_id", "certificate_id", "replaces", "renewalInfo", "failures", "lastFailure", "lastError"];
+
+    /// <summary>The CA the recorded account belongs to, when it is known to differ from <paramref name="settings"/>.</summary>
+    public static string? PreviousServer(ProfileDocument document, ProfileSettings settings) =>
+        document.Get("account_id") is not null && document.Get(AccountServerField) is { } recorded && !Same(recorded, settings.Server)
+            ? recorded
+            : null;
+
+    public static async Task ApplyAsync(ProfileDocument document, ProfileSettings settings, ShamanLog log, CancellationToken ct)
+    {
+        if (document.Get("account_id") is null) return;
+        if (document.Get(AccountServerField) is null)
+        {
+            // A profile from the Python tool or an older concorde: its account is taken to be the current server's.
+            await document.SetLaterAsync(AccountServerField, settings.Server.AbsoluteUri, ct);
+            return;
+        }
+        if (PreviousServer(document, settings) is not { } previous) return;
+        log.Warning($"\"server\" changed from {previous} to {settings.Server}: the account, orders and certificates of the old CA " +
+                    "are not valid at the new one; registering there and ordering every certificate anew (keys are kept)");
+        await document.UpdateAllAsync(root =>
+        {
+            root.Remove("account_id");
+            root.Remove(AccountServerField);
+            foreach (var domain in settings.Domains)
+                if (root["domains"]?[domain.Name] is JsonObject state)
+                    foreach (var field in CaStateFields) state.Remove(field);
+        }, ct);
+    }
+
+    private static bool Same(string recorded, Uri server) =>
+        Uri.TryCreate(recorded, UriKind.Absolute, out var url)
+        && string.Equals(url.AbsoluteUri.TrimEnd('/'), server.AbsoluteUri.TrimEnd('/'), StringComparison.Ordinal);
+}
