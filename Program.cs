@@ -36,7 +36,7 @@ try
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
-    await Console.Error.WriteLineAsync("concorde: interrupted; stopped before finishing");
+    await Console.Error.WriteLineAsync($"{(invokedAs == "shaman" ? "shaman" : "concorde")}: interrupted; stopped before finishing");
     return ExitCodes.Interrupted;
 }
 catch (Exception e)

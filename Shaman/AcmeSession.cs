@@ -19,6 +19,14 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
     private ExceptionDispatchInfo? _unreachable;
     private int _accountGeneration;
 
+    /// <summary>The domain the calling flow works on: the client is shared by domains worked on side by side, and
+    /// its retry and progress lines name the one they are for.</summary>
+    private readonly AsyncLocal<string?> _domain = new();
+
+    /// <summary>Names <paramref name="name"/> in the client's progress lines for the rest of the calling async
+    /// method and what it awaits.</summary>
+    public void WorkOn(string name) => _domain.Value = name;
+
     /// <summary>The account key; available once <see cref="OpenAsync"/> has run.</summary>
     public ECDsa AccountKey => _accountKey ?? throw new InvalidOperationException("the ACME session is not open yet");
 
@@ -97,7 +105,10 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         try
         {
             _http ??= createHttp();
-            var options = (clientOptions ?? new AcmeClientOptions()) with { Progress = message => log.Info(message) };
+            var options = (clientOptions ?? new AcmeClientOptions()) with
+            {
+                Progress = message => log.Info(_domain.Value is { } name ? $"{name}: {message}" : message),
+            };
             return await AcmeClient.CreateAsync(_http, settings.Server, time, options, ct);
         }
         catch (AcmeException e)

@@ -456,10 +456,11 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
     {
         var path = Document.ResolvePath(domain.CertificateFileName);
         if (await CertificateFile.ReadAsync(path, ct) == pem) return;
+        var verb = File.Exists(path) ? "updating" : "writing";
         // Recorded first: a crash right after the write must still deploy the new file on the next run.
         if (DeployProgram is not null) await _state.SetDeployPendingAsync(true, ct);
         await CertificateFile.WriteAsync(path, pem, ct);
-        Log.Info($"{Name}: updating certificate {domain.CertificateFileName}");
+        Log.Info($"{Name}: {verb} certificate {domain.CertificateFileName}");
     }
 
     private string? DeployProgram => domain.Deploy ?? context.Settings.Deploy;

@@ -23,6 +23,8 @@ public sealed record DomainPlan
     /// <summary>The certificate is in place and not due: the next run renews nothing, though it may ask the CA
     /// for renewal information.</summary>
     public bool Current { get; init; }
+    /// <summary>The deploy hook failed after the certificate file last changed: the next run runs it again.</summary>
+    public bool DeployPending { get; init; }
     /// <summary>What the next run would do, in a sentence.</summary>
     public required string Action { get; init; }
 
@@ -63,6 +65,8 @@ public sealed record DomainPlan
             LastError = state.LastError,
             BackoffUntil = backoff,
             Current = state.OrderId is null && state.CertificateId is not null && decision is { Renew: false },
+            // Without a deploy program the run just forgets the flag.
+            DeployPending = state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null,
             Action = "",
         };
         var askCa = leaf is not null && state.IsRenewalInfoDue(leaf.NotAfter.ToUniversalTime(), now);
@@ -73,15 +77,16 @@ public sealed record DomainPlan
         string? certificateProblem, bool force)
     {
         if (plan.BackoffUntil is { } until && !force)
-            return $"skip: {plan.Failures} failed attempts, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
+            return $"skip: {FailureBackoff.Attempts(plan.Failures)}, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
         var prefix = plan.State == "no key" ? $"create the key {domain.KeyFileName}, then " : "";
         if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}";
         if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}";
         if (decision is null) return prefix + $"fetch certificate {plan.CertificateUrl} from the CA ({certificateProblem})";
         if (decision.Renew) return $"renew: {decision.Reason}";
-        return askCa
+        var deploy = plan.DeployPending ? "run the deploy hook again (it failed after the last certificate change), then " : "";
+        return deploy + (askCa
             ? $"ask the CA for renewal information (ARI), then renew only if it says so; until then {decision.Reason}"
-            : $"do nothing: {decision.Reason}";
+            : $"do nothing: {decision.Reason}");
     }
 
     private static async Task<ECDsa?> TryLoadAsync(string path, CancellationToken ct)

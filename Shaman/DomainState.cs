@@ -96,6 +96,11 @@ public sealed class DomainState(ProfileDocument document, string name)
         return info;
     }
 
+    /// <summary>A message without the leading "&lt;name&gt;: " it was logged with, for a line that names the domain
+    /// already; the Python tool's or a hand-edited one is shown whole.</summary>
+    public static string WithoutName(string name, string message) =>
+        message.StartsWith($"{name}: ", StringComparison.Ordinal) ? message[(name.Length + 2)..] : message;
+
     public static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture);
 
     private static DateTimeOffset? ParseTime(string? text) =>

@@ -17,4 +17,7 @@ public static class FailureBackoff
     }
 
     public static DateTimeOffset NextAttempt(int failures, DateTimeOffset lastFailure) => lastFailure + Delay(failures);
+
+    /// <summary>"1 failed attempt", "2 failed attempts".</summary>
+    public static string Attempts(int failures) => failures == 1 ? "1 failed attempt" : $"{failures} failed attempts";
 }

@@ -35,6 +35,11 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
 {
     /// <summary>How much of a program's output reaches the log; the rest is counted, not kept.</summary>
     private const int MaxLoggedChars = 4096;
+    /// <summary>A failure quotes this many of the last non-empty stderr lines (the program's own reason), each
+    /// cut to <see cref="MaxQuotedLineChars"/>, from the last <see cref="TailChars"/> characters of its stderr.</summary>
+    private const int QuotedLines = 3;
+    private const int MaxQuotedLineChars = 200;
+    private const int TailChars = 2048;
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1);
 
     public Task RunAsync(string program, string purpose, ChallengeRequest request, CancellationToken ct) =>
@@ -87,18 +92,20 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
             ct.ThrowIfCancellationRequested();
-            throw new ProgramFailedException($"{purpose} program {path} did not finish within {timeout.TotalSeconds:0} s and was killed (authenticatorTimeout in shaman.json)");
+            throw new ProgramFailedException($"{purpose} program {path} did not finish within {timeout.TotalSeconds:0} s and was killed (authenticatorTimeout in shaman.json)" +
+                                             Quote(stderr, standardInput));
         }
         finally
         {
             // A background child the program left running may hold its output open for ever; what it wrote
             // until shortly after the exit is enough.
             await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(OutputGrace, CancellationToken.None));
-            LogOutput(path, "stdout", stdout);
-            LogOutput(path, "stderr", stderr);
+            LogOutput(purpose, path, "stdout", stdout);
+            LogOutput(purpose, path, "stderr", stderr);
         }
         if (process.ExitCode != 0)
-            throw new ProgramFailedException($"{purpose} program {path} failed with exit status {process.ExitCode}{SignalNote(process.ExitCode)}");
+            throw new ProgramFailedException($"{purpose} program {path} failed with exit status {process.ExitCode}{SignalNote(process.ExitCode)}" +
+                                             Quote(stderr, standardInput));
     }
 
     /// <summary>A name with a slash is relative to the profile; a bare name is looked for in the profile
@@ -116,22 +123,48 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
         return null;
     }
 
-    private void LogOutput(string path, string stream, OutputCapture output)
+    /// <summary>Each line names the domain and step (<paramref name="purpose"/>), so the output of domains worked
+    /// on side by side can be told apart.</summary>
+    private void LogOutput(string purpose, string path, string stream, OutputCapture output)
     {
         var (text, total, complete) = output.Snapshot();
+        var source = $"{purpose} {Path.GetFileName(path)} {stream}";
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            log.Info($"{Path.GetFileName(path)} {stream}: {line}");
+            log.Info($"{source}: {line}");
         if (total > text.Length)
-            log.Info($"{Path.GetFileName(path)} {stream}: ({total - text.Length} more characters not logged)");
+            log.Info($"{source}: ({total - text.Length} more characters not logged)");
         if (!complete)
-            log.Info($"{Path.GetFileName(path)} {stream}: (still held open by a process it left running; not waited for)");
+            log.Info($"{source}: (still held open by a process it left running; not waited for)");
+    }
+
+    /// <summary>The end of a failed program's stderr, for the failure message: the INFO lines above are not in
+    /// cron mail (--quiet), and the reason is usually the last thing a program says. Bounded (a few lines, each
+    /// cut short), control characters replaced, and what the program got on stdin (the key authorization) blanked
+    /// out: the message is also kept as `lastError` in shaman.json and shown by --status.</summary>
+    private static string Quote(OutputCapture stderr, string standardInput)
+    {
+        var lines = stderr.Tail().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length == 0) return "";
+        var given = standardInput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .OrderByDescending(value => value.Length).ToList();
+        var quoted = lines[^Math.Min(QuotedLines, lines.Length)..].Select(line =>
+        {
+            foreach (var value in given) line = line.Replace(value, "(stdin)", StringComparison.Ordinal);
+            line = string.Concat(line.Select(c => char.IsControl(c) ? ' ' : c));
+            return line.Length > MaxQuotedLineChars ? $"{line[..MaxQuotedLineChars]}..." : line;
+        });
+        return $"; its stderr ends: {string.Join(" | ", quoted)}";
     }
 
     /// <summary>Reads a program's output stream to its end in the background, keeping the first
-    /// <see cref="MaxLoggedChars"/> characters and counting the rest.</summary>
+    /// <see cref="MaxLoggedChars"/> characters and the last <see cref="TailChars"/>, and counting the rest.</summary>
     private sealed class OutputCapture
     {
         private readonly StringBuilder _kept = new();
+        // A fixed buffer, so that reading megabytes allocates nothing.
+        private readonly char[] _tail = new char[TailChars];
+        private int _tailLength;
+        private bool _tailCut;
         private readonly Lock _lock = new();
         private long _total;
 
@@ -144,6 +177,19 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
             lock (_lock) return (_kept.ToString(), _total, Completion.IsCompleted);
         }
 
+        /// <summary>The last characters read, without a first line cut in the middle (a value cut there could not
+        /// be recognised and blanked out).</summary>
+        public string Tail()
+        {
+            lock (_lock)
+            {
+                var tail = new string(_tail, 0, _tailLength);
+                if (!_tailCut) return tail;
+                var newline = tail.IndexOf('\n');
+                return newline < 0 ? "" : tail[(newline + 1)..];
+            }
+        }
+
         private async Task ReadAsync(StreamReader reader)
         {
             var buffer = new char[4096];
@@ -154,8 +200,25 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
                 {
                     _total += read;
                     if (_kept.Length < MaxLoggedChars) _kept.Append(buffer, 0, Math.Min(read, MaxLoggedChars - _kept.Length));
+                    KeepTail(buffer.AsSpan(0, read));
                 }
             }
+        }
+
+        private void KeepTail(ReadOnlySpan<char> read)
+        {
+            if (read.Length >= TailChars)
+            {
+                read[^TailChars..].CopyTo(_tail);
+                _tailCut |= read.Length > TailChars || _tailLength > 0;
+                _tailLength = TailChars;
+                return;
+            }
+            var keep = Math.Min(_tailLength, TailChars - read.Length);
+            _tailCut |= keep < _tailLength;
+            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+            read.CopyTo(_tail.AsSpan(keep));
+            _tailLength = keep + read.Length;
         }
     }
 

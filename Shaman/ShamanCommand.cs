@@ -164,12 +164,13 @@ public static class ShamanCommand
     /// <returns>How the domain ended, or null when it failed.</returns>
     private static async Task<DomainOutcome?> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force, CancellationToken ct)
     {
+        context.Session.WorkOn(domain.Name);
         var issuer = new DomainIssuer(domain, context);
         var now = context.Time.GetUtcNow();
         if (!force && issuer.State.BackoffUntil is { } until && until > now)
         {
-            context.Log.Warning($"{domain.Name}: skipped after {issuer.State.Failures} failed attempts until {until:yyyy-MM-dd HH:mm} UTC " +
-                                $"(last error: {issuer.State.LastError}); fix the cause, then run with --force to try now");
+            context.Log.Warning($"{domain.Name}: skipped after {FailureBackoff.Attempts(issuer.State.Failures)} until {until:yyyy-MM-dd HH:mm} UTC " +
+                                $"(last error: {DomainState.WithoutName(domain.Name, issuer.State.LastError ?? "not recorded")}); fix the cause, then run with --force to try now");
             return null;
         }
         string message;
@@ -209,7 +210,7 @@ public static class ShamanCommand
         context.Log.Error(message);
         var failures = issuer.State.Failures + 1;
         await issuer.State.RecordFailureAsync(message, now, CancellationToken.None);
-        context.Log.Info($"{domain.Name}: will try again after {FailureBackoff.NextAttempt(failures, now):yyyy-MM-dd HH:mm} UTC ({failures} failures)");
+        context.Log.Info($"{domain.Name}: will try again after {FailureBackoff.NextAttempt(failures, now):yyyy-MM-dd HH:mm} UTC ({FailureBackoff.Attempts(failures)})");
         return null;
     }
 }

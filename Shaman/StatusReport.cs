@@ -8,7 +8,8 @@ namespace Concorde.Shaman;
 public static class StatusReport
 {
     /// <summary>An aligned table; with <paramref name="colour"/> (a terminal) each domain's line is green when
-    /// nothing is due, yellow when work is planned, red when it is backing off after failures.</summary>
+    /// nothing is due, yellow when work is planned (a pending deploy included), red when it is backing off after
+    /// failures.</summary>
     public static string Table(IReadOnlyList<DomainPlan> plans, DateTimeOffset now, bool colour = false)
     {
         var rows = new List<string[]> { new[] { "DOMAIN", "STATE", "NOT AFTER (UTC)", "DAYS LEFT", "RENEW AT (UTC)", "NEXT RUN" } };
@@ -17,7 +18,7 @@ public static class StatusReport
             rows.Add(
             [
                 plan.Names.Count > 1 ? $"{plan.Name} (+{plan.Names.Count - 1})" : plan.Name,
-                plan.Failures > 0 ? $"{plan.State}, {plan.Failures} failures" : plan.State,
+                plan.Failures > 0 ? $"{plan.State}, {FailureBackoff.Attempts(plan.Failures)}" : plan.State,
                 plan.NotAfter?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
                 plan.NotAfter is { } notAfter ? ((notAfter - now).TotalDays).ToString("0.0", CultureInfo.InvariantCulture) : "-",
                 plan.RenewAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
@@ -34,13 +35,14 @@ public static class StatusReport
             line.Append(row[^1]);
             text.Append(colour && r > 0 ? $"\u001b[{Colour(plans[r - 1])}m{line}\u001b[0m" : line.ToString()).Append('\n');
         }
-        foreach (var plan in plans.Where(p => p.LastError is not null))
-            text.Append($"last error of {plan.Name}: {plan.LastError}\n");
+        foreach (var plan in plans)
+            if (plan.LastError is { } error)
+                text.Append($"last error of {plan.Name}: {DomainState.WithoutName(plan.Name, error)}\n");
         return text.ToString();
     }
 
     private static int Colour(DomainPlan plan) =>
-        plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Current ? 32 : 33;
+        plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Current && !plan.DeployPending ? 32 : 33;
 
     public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions) =>
         string.Concat(accountActions.Select(a => $"would {a}\n")) +
@@ -69,6 +71,7 @@ public static class StatusReport
                 json.WriteNumber("failures", plan.Failures);
                 WriteOptional(json, "lastError", plan.LastError);
                 WriteOptional(json, "backoffUntil", plan.BackoffUntil);
+                json.WriteBoolean("deployPending", plan.DeployPending);
                 json.WriteString("nextRun", plan.Action);
                 json.WriteEndObject();
             }

@@ -50,7 +50,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         var run = (await profile.RunAsync(NsupdateEnvironment())).Exited(0);
 
         using var leaf = profile.AssertCertificate(name);
-        Assert.Contains(run.Lines, l => l == $"INFO dns01-nsupdate stdout: added TXT _acme-challenge.{name} at 127.0.0.1");
+        Assert.Contains(run.Lines, l => l == $"INFO {name}: dns-01 authenticator dns01-nsupdate stdout: added TXT _acme-challenge.{name} at 127.0.0.1");
         AssertPebbleAskedBind($"_acme-challenge.{name}");
         Assert.Single(await TxtAsync($"_acme-challenge.{name}"));
     }
@@ -67,7 +67,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         var run = (await profile.RunAsync(environment)).Exited(0);
 
         // RFC 8555 §7.1.3/§8.4: a wildcard's authorization is for the base name, its record _acme-challenge.<base>.
-        Assert.Contains(run.Lines, l => l == $"INFO dns01-nsupdate stdout: added TXT _acme-challenge.{BindServer.Zone} at 127.0.0.1");
+        Assert.Contains(run.Lines, l => l == $"INFO {wildcard}: dns-01 authenticator dns01-nsupdate stdout: added TXT _acme-challenge.{BindServer.Zone} at 127.0.0.1");
         AssertPebbleAskedBind($"_acme-challenge.{BindServer.Zone}");
         using var leaf = profile.AssertCertificate(wildcard);
         Assert.Equal([wildcard], leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
@@ -105,7 +105,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
 
         using var leaf = profile.AssertCertificate(name);
         AssertPebbleAskedBind($"_acme-challenge.{name}");
-        Assert.Contains($"INFO dns01-nsupdate-cleanup stdout: deleted TXT _acme-challenge.{name} at 127.0.0.1", run.Lines);
+        Assert.Contains($"INFO {name}: dns-01 cleanup dns01-nsupdate-cleanup stdout: deleted TXT _acme-challenge.{name} at 127.0.0.1", run.Lines);
         Assert.Empty(await TxtAsync($"_acme-challenge.{name}"));
     }
 

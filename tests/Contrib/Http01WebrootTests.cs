@@ -50,7 +50,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
         var run = (await profile.RunAsync(new Dictionary<string, string> { ["WEBROOT"] = fixture.Webroot })).Exited(0);
 
         using var leaf = profile.AssertCertificate(name);
-        Assert.Contains(run.Lines, l => l.StartsWith($"INFO http01-webroot stdout: published {fixture.Webroot}/.well-known/acme-challenge/", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, l => l.StartsWith($"INFO {name}: http-01 authenticator http01-webroot stdout: published {fixture.Webroot}/.well-known/acme-challenge/", StringComparison.Ordinal));
         // The validator fetched the script's file from the web server, by the name being validated.
         var fetch = fixture.Web.Requests.FirstOrDefault(r => r.Host.StartsWith(name, StringComparison.Ordinal) && r.Status == 200);
         Assert.True(fetch is not null, $"Pebble fetched the response for {name} from the web server:{Environment.NewLine}" +
@@ -90,7 +90,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
         Assert.Equal(["nginx -t -q", "nginx -s reload"], nginx.Calls());
         var certificate = profile.PathOf(ShamanProfile.CertificateFile(name));
         Assert.Equal([$"  with {name} {certificate} {profile.PathOf(ShamanProfile.KeyFile(name))}"], nginx.ConfigurationTests());
-        Assert.Contains($"INFO reload-nginx stdout: {name}: nginx reloaded with {certificate}", run.Lines);
+        Assert.Contains($"INFO {name}: deploy reload-nginx stdout: {name}: nginx reloaded with {certificate}", run.Lines);
 
         // The certificate did not change: no deploy, no reload.
         (await profile.RunAsync(environment)).Exited(0);

@@ -40,6 +40,10 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
         Assert.Empty(run.ErrorLines);
         Assert.All(rules, rule => Assert.True(rule.Applied > 0, $"{rule.Faults[0]} never applied{Environment.NewLine}{run}"));
         AssertNoTemporaryFiles(profile);
+        // Each retry line names the domain it is for: domains run side by side on one client.
+        var retries = run.Lines.Where(l => l.Contains("; retrying in ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(retries, l => l.Contains("answered HTTP 503", StringComparison.Ordinal));
+        Assert.All(retries, l => Assert.StartsWith($"INFO {name}: ", l, StringComparison.Ordinal));
     }
 
     [Fact]

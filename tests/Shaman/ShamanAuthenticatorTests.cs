@@ -56,8 +56,49 @@ public sealed class ShamanAuthenticatorTests(PebbleFixture pebble) : IClassFixtu
 
         Assert.False(File.Exists(profile.PathOf(ShamanProfile.CertificateFile(name))));
         Assert.Contains(run.ErrorLines, l => l.StartsWith($"ERROR {name}: ", StringComparison.Ordinal) && l.Contains(ShamanProfile.Failing, StringComparison.Ordinal));
-        Assert.Contains($"INFO {ShamanProfile.Failing} stderr: refusing to publish for {name}", run.Lines);
+        Assert.Contains($"INFO {name}: http-01 authenticator {ShamanProfile.Failing} stderr: refusing to publish for {name}", run.Lines);
         Assert.DoesNotContain(run.Lines, l => l.Contains($"{ShamanProfile.Http01} stdout", StringComparison.Ordinal));
+    }
+
+    /// <summary>Cron mail (--quiet) holds only warnings and errors: a failed program's own reason must be in them,
+    /// bounded, and without what it was given on stdin (the key authorization).</summary>
+    [Fact]
+    public async Task Quiet_run_says_why_the_authenticator_and_the_cleanup_failed_with_the_end_of_their_stderr()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName("says-why");
+        profile.WriteScript("webroot.sh", """
+            read -r token
+            read -r key_authorization
+            printf '%s\n%s\n' "$token" "$key_authorization" > given.txt
+            echo "publishing for $CONCORDE_IDENTIFIER" >&2
+            echo "writing $key_authorization to /var/www/$token" >&2
+            printf 'y%.0s' $(seq 300) >&2; echo >&2
+            echo "cannot write webroot: permission denied" >&2
+            exit 3
+            """);
+        profile.WriteScript("unpublish.sh", "echo 'nothing to remove' >&2\nexit 1");
+        var config = profile.Config(Challenge.Http01, "webroot.sh", name);
+        config["cleanup"] = new JsonObject { [Challenge.Http01] = "unpublish.sh" };
+        profile.Write(config);
+
+        var run = (await ShamanProcess.RunAsync(["--quiet", profile.Directory])).Exited(1);
+
+        var error = Assert.Single(run.ErrorLines, l => l.StartsWith($"ERROR {name}: http-01 authenticator program ", StringComparison.Ordinal));
+        // The last three non-empty lines, each cut short; the key authorization and token blanked out.
+        Assert.EndsWith($"webroot.sh failed with exit status 3; its stderr ends: writing (stdin) to /var/www/(stdin) | {new string('y', 200)}... | " +
+                        "cannot write webroot: permission denied", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("publishing for", error, StringComparison.Ordinal);
+        Assert.Contains(run.Lines, l => l.StartsWith($"WARNING {name}: http-01 cleanup program ", StringComparison.Ordinal)
+                                        && l.EndsWith("unpublish.sh failed with exit status 1; its stderr ends: nothing to remove", StringComparison.Ordinal));
+        Assert.Equal(error["ERROR ".Length..], profile.ReadDomain(name)["lastError"]!.GetValue<string>());
+        var given = File.ReadAllLines(profile.PathOf("given.txt"));
+        Assert.Equal(2, given.Length);
+        foreach (var secret in given)
+        {
+            Assert.DoesNotContain(secret, run.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, profile.Text(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -23,8 +23,11 @@ public sealed class ShamanIssuanceTests(PebbleFixture pebble) : IClassFixture<Pe
         using var leaf = profile.AssertCertificate(name);
         Assert.Empty(run.ErrorLines);
         // The authenticator's own output reaches the log, and shaman used the challenge type it was given.
-        Assert.Contains(run.Lines, l => l.StartsWith($"INFO {program} stdout: published", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, l => l.StartsWith($"INFO {name}: {challengeType} authenticator {program} stdout: published", StringComparison.Ordinal));
         Assert.Contains($"INFO {name}: authenticated {name} with {challengeType}", run.Lines);
+        // A new file is written, not updated (a replaced one is "updating", see ShamanHostileFilesTests).
+        Assert.Contains($"INFO {name}: writing certificate {ShamanProfile.CertificateFile(name)}", run.Lines);
+        Assert.DoesNotContain(run.Lines, l => l.Contains("updating certificate", StringComparison.Ordinal));
         await PythonFormat.AssertFormattedAsync(profile.Text());
     }
 

@@ -62,21 +62,30 @@ public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<Pebble
     public async Task Failing_deploy_exits_1_keeps_the_certificate_and_is_retried_each_run_until_it_succeeds_without_reissuing_or_backing_off()
     {
         using var profile = new ShamanProfile(pebble.Server);
-        RecordingScripts.Write(profile, DeployAll, exitCode: 3);
+        RecordingScripts.Write(profile, DeployAll, exitCode: 3, also: "echo 'nginx: [emerg] cannot load certificate' >&2");
         var name = ShamanProfile.UniqueName("deploy-fails");
         var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
         config["deploy"] = DeployAll;
         profile.Write(config);
 
-        var first = (await profile.RunAsync()).Exited(1);
+        // As from cron: the error line alone says why the hook failed.
+        var first = (await ShamanProcess.RunAsync(["--quiet", profile.Directory])).Exited(1);
 
         Assert.Contains(first.ErrorLines, l => l.StartsWith($"ERROR {name}: deploy program ", StringComparison.Ordinal)
-                                               && l.Contains("failed with exit status 3; the new certificate is in place", StringComparison.Ordinal));
+                                               && l.Contains("failed with exit status 3; its stderr ends: nginx: [emerg] cannot load certificate; " +
+                                                             "the new certificate is in place", StringComparison.Ordinal));
         using var leaf = profile.AssertCertificate(name);
         var domain = profile.ReadDomain(name);
         Assert.False(domain.ContainsKey("failures") || domain.ContainsKey("lastFailure") || domain.ContainsKey("lastError"), domain.ToJsonString());
         Assert.True(domain["deployPending"]!.GetValue<bool>());
         var certificate = File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name)));
+
+        // --dry-run and --status do not hide the deploy the next run makes.
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        Assert.Contains(dryRun.Lines, l => l.StartsWith($"{name}: would run the deploy hook again (it failed after the last certificate change), " +
+                                                        "then do nothing: valid for ", StringComparison.Ordinal));
+        var status = (await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0);
+        Assert.Contains("\"deployPending\": true", status.Stdout, StringComparison.Ordinal);
 
         // Still failing: tried again, still no new certificate and no backoff.
         (await profile.RunAsync()).Exited(1);
@@ -91,6 +100,8 @@ public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<Pebble
         Assert.Equal(certificate, File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name))));
         Assert.Equal(3, RecordingScripts.Calls(profile, DeployAll).Count);
         Assert.False(profile.ReadDomain(name).ContainsKey("deployPending"));
+        var done = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        Assert.Contains(done.Lines, l => l.StartsWith($"{name}: would do nothing: valid for ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -120,7 +131,7 @@ public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<Pebble
         foreach (var identifier in new[] { name, $"www.{name}" })
         {
             var authorized = lines.IndexOf($"INFO {name}: {identifier} is authorized");
-            var cleanup = lines.FindIndex(l => l.StartsWith($"INFO {Cleanup} stdout: recorded call: http-01 {identifier}", StringComparison.Ordinal));
+            var cleanup = lines.FindIndex(l => l.StartsWith($"INFO {name}: http-01 cleanup {Cleanup} stdout: recorded call: http-01 {identifier}", StringComparison.Ordinal));
             Assert.True(authorized >= 0 && cleanup > authorized, $"cleanup of {identifier} before its validation finished:{Environment.NewLine}{run}");
         }
     }

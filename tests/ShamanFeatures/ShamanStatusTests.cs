@@ -57,10 +57,13 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
         Assert.Equal(renewAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), ok[4]);
         Assert.Contains("a third of the lifetime remaining", ok[5], StringComparison.Ordinal);
         var failing = rows.Single(r => r[0] == broken);
-        Assert.Equal(["order, 1 failures", "-", "-", "-"], failing[1..5]);
-        Assert.StartsWith($"skip: 1 failed attempts, waiting until {lastFailure.AddHours(1):yyyy-MM-dd HH:mm} UTC (--force to try now)", failing[5], StringComparison.Ordinal);
+        Assert.Equal(["order, 1 failed attempt", "-", "-", "-"], failing[1..5]);
+        Assert.StartsWith($"skip: 1 failed attempt, waiting until {lastFailure.AddHours(1):yyyy-MM-dd HH:mm} UTC (--force to try now)", failing[5], StringComparison.Ordinal);
         Assert.Equal(["no key", "-", "-", "-", $"create the key {fresh}.key.priv.pem, then order a certificate for {fresh}"], rows.Single(r => r[0] == fresh)[1..]);
-        Assert.Contains($"last error of {broken}: {brokenState["lastError"]!.GetValue<string>()}", table.Lines);
+        // The recorded error starts with the domain's name; the line names it once.
+        var lastError = brokenState["lastError"]!.GetValue<string>();
+        Assert.StartsWith($"{broken}: http-01 authenticator program ", lastError, StringComparison.Ordinal);
+        Assert.Contains($"last error of {broken}: {lastError[$"{broken}: ".Length..]}", table.Lines);
 
         using var document = JsonDocument.Parse(json.Stdout);
         var domains = document.RootElement.GetProperty("domains").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
@@ -85,7 +88,7 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
 
         Assert.Equal(3, dryRun.Lines.Count);
         Assert.Contains(dryRun.Lines, l => l.StartsWith($"{current}: would do nothing: valid for ", StringComparison.Ordinal));
-        Assert.Contains(dryRun.Lines, l => l.StartsWith($"{broken}: would skip: 1 failed attempts", StringComparison.Ordinal));
+        Assert.Contains(dryRun.Lines, l => l.StartsWith($"{broken}: would skip: 1 failed attempt, waiting", StringComparison.Ordinal));
         Assert.Contains($"{fresh}: would create the key {fresh}.key.priv.pem, then order a certificate for {fresh}", dryRun.Lines);
         Assert.Contains($"{broken}: would continue order {brokenState["order_id"]!.GetValue<string>()}", forcedDryRun.Lines);
     }
@@ -145,13 +148,20 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
     }
 
     [Fact]
-    public async Task Status_on_a_terminal_colours_current_green_due_yellow_and_backing_off_red_and_plain_text_otherwise()
+    public async Task Status_on_a_terminal_colours_current_green_due_or_deploy_pending_yellow_and_backing_off_red_and_plain_text_otherwise()
     {
         var now = new DateTimeOffset(2030, 3, 1, 0, 0, 0, TimeSpan.Zero);
         using var ca = new ScriptedCa(new AutoAdvancingTimeProvider(now));
-        using var profile = await ScriptedProfile.CreateAsync("green.example.com", "yellow.example.com", "red.example.com");
+        using var profile = await ScriptedProfile.CreateAsync("green.example.com", "yellow.example.com", "red.example.com", "deploy.example.com");
         profile.InstallCertificate("green.example.com", ca.Authority, now.AddDays(-10), now.AddDays(80)).Dispose();
         profile.InstallCertificate("yellow.example.com", ca.Authority, now.AddDays(-80), now.AddDays(10)).Dispose();
+        // Current, but its deploy hook failed after the last change: the next run runs it again.
+        profile.InstallCertificate("deploy.example.com", ca.Authority, now.AddDays(-10), now.AddDays(80)).Dispose();
+        profile.UpdateDomain("deploy.example.com", d =>
+        {
+            d["deploy"] = "reload.sh";
+            d["deployPending"] = true;
+        });
         profile.UpdateDomain("red.example.com", d =>
         {
             d["failures"] = 1;
@@ -166,6 +176,9 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
         Assert.StartsWith("\u001b[32m", Line("green.example.com"), StringComparison.Ordinal);
         Assert.StartsWith("\u001b[33m", Line("yellow.example.com"), StringComparison.Ordinal);
         Assert.StartsWith("\u001b[31m", Line("red.example.com"), StringComparison.Ordinal);
+        Assert.StartsWith("\u001b[33m", Line("deploy.example.com"), StringComparison.Ordinal);
+        Assert.Contains("run the deploy hook again (it failed after the last certificate change), then ", Line("deploy.example.com"), StringComparison.Ordinal);
+        Assert.DoesNotContain("deploy hook", Line("green.example.com"), StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', redirected.Stdout);
         Assert.Empty(ca.Handler.Requests);
     }
