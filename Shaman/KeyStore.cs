@@ -21,7 +21,20 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
     private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
         Func<string, CancellationToken, Task> record, CancellationToken ct)
     {
-        if (recorded is not null) return await KeyFile.LoadAsync(document.ResolvePath(recorded), ct);
+        if (recorded is not null)
+        {
+            try
+            {
+                return await KeyFile.LoadAsync(document.ResolvePath(recorded), ct);
+            }
+            catch (KeyFileException e)
+            {
+                // Never replaced silently: the account or the deployed certificate depends on this key.
+                throw new KeyFileException(e.Path, $"{e.Reason}. It is the {owner} key named in {ProfileSettings.FileName}; " +
+                    "restore it from a backup, or remove its \"key\" entry so that shaman creates a new P-384 key " +
+                    (owner == "account" ? "(and, with it, a new account: remove \"account_id\" too)" : "(and orders a certificate for it)"), e);
+            }
+        }
         var path = document.ResolvePath(defaultFile);
         if (File.Exists(path))
         {
