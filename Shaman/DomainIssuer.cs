@@ -390,6 +390,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             if (_state.IsRenewalInfoDue(notAfter, Now)) await RefreshRenewalInfoAsync(leaf, ct);
             var decision = RenewalDecision.Decide(leaf.NotBefore.ToUniversalTime(), notAfter, Now,
                 context.Settings.RenewalDays, _state.RenewalInfo?.Schedule);
+            if (decision.Warning is { } warning) Log.Warning($"{Name}: {warning}");
             if (!decision.Renew)
             {
                 Log.Debug($"{Name}: {decision.Reason}");

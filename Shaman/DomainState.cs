@@ -10,6 +10,10 @@ public sealed class DomainState(ProfileDocument document, string name)
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
 
+    /// <summary>Every state field shaman (and the Python tool: `key`, `order_id`, `certificate_id`) records for a domain.</summary>
+    public static readonly IReadOnlyList<string> Fields =
+        ["key", "order_id", "certificate_id", "failures", "lastFailure", "lastError", "replaces", "renewalInfo", "deployPending"];
+
     public string? OrderId => document.Get(name, "order_id");
     public string? CertificateId => document.Get(name, "certificate_id");
     public string? LastError => document.Get(name, "lastError");

@@ -35,6 +35,14 @@ public sealed record ProfileSettings
 
     public const int DefaultParallel = 4;
 
+    /// <summary>Every top-level field shaman reads: the settings above, the Python tool's included, and the state it
+    /// records (`key`, `account_id`, `account_server`). Any other field is kept but warned about (<see cref="ProfileWarnings"/>).</summary>
+    public static readonly IReadOnlyList<string> Fields =
+    [
+        "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "key", "account_id", ServerChange.AccountServerField,
+    ];
+
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
     public static ProfileSettings Parse(JsonObject root)
     {
@@ -189,6 +197,9 @@ public sealed record DomainSettings
     public string? Deploy { get; init; }
     public string? Profile { get; init; }
     public string? PreferredChain { get; init; }
+
+    /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
+    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {

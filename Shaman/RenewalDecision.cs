@@ -1,7 +1,8 @@
 namespace Concorde.Shaman;
 
-/// <summary>Whether a certificate should be renewed now, and why. Pure: every input is a parameter.</summary>
-public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string Reason)
+/// <summary>Whether a certificate should be renewed now, and why. Pure: every input is a parameter.
+/// <see cref="Warning"/> says when the `renewal` setting behind the decision defeats itself.</summary>
+public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string Reason, string? Warning = null)
 {
     /// <summary>With <paramref name="renewalDays"/> (the original's `renewal`), renew when fewer days remain.
     /// Without, renew when a third of the lifetime remains, half for lifetimes under ten days, as Let's
@@ -10,8 +11,9 @@ public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string 
     public static RenewalDecision Decide(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double? renewalDays,
         AriSchedule? ari = null)
     {
+        var warning = ari is null ? RenewalLongerThanLifetime(notAfter - notBefore, renewalDays) : null;
         if (notAfter <= now)
-            return new RenewalDecision(true, notAfter, $"expired on {notAfter:yyyy-MM-dd HH:mm} UTC");
+            return new RenewalDecision(true, notAfter, $"expired on {notAfter:yyyy-MM-dd HH:mm} UTC", warning);
         DateTimeOffset renewAt;
         string rule;
         if (ari is not null)
@@ -35,9 +37,17 @@ public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string 
         }
         var left = notAfter - now;
         return now >= renewAt
-            ? new RenewalDecision(true, renewAt, $"expires in {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewing at {rule}")
-            : new RenewalDecision(false, renewAt, $"valid for {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewal due {renewAt:yyyy-MM-dd HH:mm} UTC at {rule}");
+            ? new RenewalDecision(true, renewAt, $"expires in {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewing at {rule}", warning)
+            : new RenewalDecision(false, renewAt, $"valid for {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewal due {renewAt:yyyy-MM-dd HH:mm} UTC at {rule}", warning);
     }
+
+    /// <summary>A `renewal` window at least as long as the certificate's lifetime is due as soon as the certificate is
+    /// issued, so every run orders a new one (a CA's rate limits stop that sooner or later, by failing the domain).</summary>
+    private static string? RenewalLongerThanLifetime(TimeSpan lifetime, double? renewalDays) =>
+        renewalDays is { } days && days >= lifetime.TotalDays
+            ? $"\"renewal\" ({days:0.##} days) is not shorter than the certificate's lifetime ({lifetime.TotalDays:0.##} days), so " +
+              "every run orders a new certificate; set fewer days, or remove \"renewal\" to renew when a third of the lifetime remains"
+            : null;
 
     private static string Describe(TimeSpan span) =>
         span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : $"{Math.Max(0, span.TotalMinutes):0} minutes";

@@ -100,7 +100,7 @@ public static class ShamanCommand
         try
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
-            ChallengeTypeCheck.Warn(settings, log);
+            ProfileWarnings.Warn(document.Root, settings, log);
             await ServerChange.ApplyAsync(document, settings, log, ct);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain

@@ -46,6 +46,26 @@ public sealed class ReadmeTests
         Assert.Contains($"| {code} |", Readme);
     }
 
+    /// <summary>The field tables and <see cref="ProfileWarnings"/> agree: a documented field is never warned about as
+    /// unknown, and every field shaman reads is documented.</summary>
+    [Fact]
+    public void The_shaman_json_field_tables_list_exactly_the_fields_shaman_knows()
+    {
+        var section = Readme[Readme.IndexOf("### shaman.json", StringComparison.Ordinal)..Readme.IndexOf("### Authenticators", StringComparison.Ordinal)];
+        var perDomain = section.IndexOf("Per domain", StringComparison.Ordinal);
+
+        Assert.Equal(ProfileSettings.Fields.Order(), TableFields(section[..perDomain]));
+        Assert.Equal(DomainSettings.Fields.Concat(DomainState.Fields).Distinct().Order(), TableFields(section[perDomain..]));
+    }
+
+    /// <summary>The `names` in the first column of the first table in <paramref name="text"/>.</summary>
+    private static IEnumerable<string> TableFields(string text) =>
+        text.Split('\n')
+            .SkipWhile(line => !line.StartsWith("| field ", StringComparison.Ordinal)).Skip(2)
+            .TakeWhile(line => line.StartsWith('|'))
+            .SelectMany(line => System.Text.RegularExpressions.Regex.Matches(line.Split('|')[1], "`([^`]+)`").Select(m => m.Groups[1].Value))
+            .Order();
+
     private static IEnumerable<HelpPage> Leaves(HelpPage page) =>
         page.Subcommands.Count == 0 ? [page] : page.Subcommands.SelectMany(Leaves);
 

@@ -77,4 +77,33 @@ public sealed class RenewalDecisionTests
 
         Assert.True(decision.Renew);
     }
+
+    [Theory]
+    [InlineData(90, 90, 1)]
+    [InlineData(90, 100000, 1)]
+    [InlineData(1826.25, 2000, 100)]   // Pebble's five-year certificates
+    [InlineData(90, 120, 91)]          // expired: renewed anyway, but the setting is still wrong
+    public void Renewal_days_not_shorter_than_the_lifetime_warn_that_every_run_renews(double lifetimeDays, double renewalDays, double ageDays)
+    {
+        var decision = RenewalDecision.Decide(Issued, Issued.AddDays(lifetimeDays), Issued.AddDays(ageDays), renewalDays);
+
+        Assert.True(decision.Renew);
+        Assert.Equal($"\"renewal\" ({renewalDays:0.##} days) is not shorter than the certificate's lifetime ({lifetimeDays:0.##} days), " +
+                     "so every run orders a new certificate; set fewer days, or remove \"renewal\" to renew when a third of the lifetime remains",
+            decision.Warning);
+    }
+
+    [Theory]
+    [InlineData(89.9, false)]
+    [InlineData(30.0, false)]
+    [InlineData(null, false)]
+    [InlineData(100000.0, true)]   // the CA's window decides; `renewal` plays no part
+    public void Renewal_days_shorter_than_the_lifetime_or_unused_warn_of_nothing(double? renewalDays, bool ari)
+    {
+        var schedule = ari ? new AriSchedule(Issued.AddDays(60), Issued.AddDays(62), Issued.AddDays(61)) : null;
+
+        var decision = RenewalDecision.Decide(Issued, Issued.AddDays(90), Issued.AddDays(10), renewalDays, schedule);
+
+        Assert.Null(decision.Warning);
+    }
 }

@@ -70,6 +70,9 @@ public sealed class ShamanPythonProfileTests(PebbleFixture pebble) : IClassFixtu
         Assert.Equal(finished.Value.Certificate?.AbsoluteUri, profile.ReadDomain(name)["certificate_id"]!.GetValue<string>());
         // Fields this version does not know survive, and the file is still exactly what Python writes.
         Assert.True(JsonNode.DeepEquals(unknownTop, profile.Read()["hooks"]), profile.Text());
+        Assert.Equal(["WARNING shaman.json: unknown field \"hooks\" at the top level has no effect (it is kept in the file); remove it if it is a mistake",
+                      $"WARNING shaman.json: unknown field \"x-inventory\" in domain \"{name}\" has no effect (it is kept in the file); remove it if it is a mistake"],
+            run.Lines.Where(l => l.StartsWith("WARNING ", StringComparison.Ordinal)));
         Assert.True(JsonNode.DeepEquals(unknownDomain, profile.ReadDomain(name)["x-inventory"]), profile.Text());
         await PythonFormat.AssertFormattedAsync(profile.Text());
         Assert.False(profile.Text().EndsWith('\n'), "json.dump writes no trailing newline");

@@ -18,10 +18,17 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("fallback-days");
         profile.Write(profile.Config(new() { [Challenge.Http01] = ShamanProfile.Http01 }, ShamanProfile.Domains(name), renewal: 100000));
-        (await profile.RunAsync()).Exited(0);
+        var firstRun = (await profile.RunAsync()).Exited(0);
         using var first = profile.AssertCertificate(name);
 
         var second = (await profile.RunAsync()).Exited(0);
+
+        // A window longer than the lifetime renews at every run: the run that decides so says why, once.
+        Assert.DoesNotContain(firstRun.Lines, l => l.StartsWith("WARNING ", StringComparison.Ordinal));
+        var lifetime = (first.NotAfter - first.NotBefore).TotalDays;
+        Assert.Equal([$"WARNING {name}: \"renewal\" (100000 days) is not shorter than the certificate's lifetime ({lifetime:0.##} days), " +
+                      "so every run orders a new certificate; set fewer days, or remove \"renewal\" to renew when a third of the lifetime remains"],
+            second.Lines.Where(l => l.StartsWith("WARNING ", StringComparison.Ordinal)));
 
         Assert.Contains(second.Lines, l => l.StartsWith($"INFO {name}: certificate expires in ", StringComparison.Ordinal)
                                            && l.EndsWith("renewing at 100000 days before expiry (renewal)", StringComparison.Ordinal));
