@@ -26,6 +26,7 @@ public sealed class ProfileWarningsTests
             "parallel": 2,
             "key": "account.key.priv.pem",
             "account_id": "https://acme.example/acct/1",
+            "account_server": "https://acme.example/dir",
             "domains": {
                 "example.com": {
                     "altNames": ["www.example.com"],

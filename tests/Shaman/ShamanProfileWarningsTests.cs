@@ -64,7 +64,7 @@ public sealed class ShamanProfileWarningsTests(PebbleFixture pebble) : IClassFix
         // The one warning is the backoff's, about the failing domain, not about a field.
         Assert.DoesNotContain(first.Lines, l => l.StartsWith("WARNING ", StringComparison.Ordinal));
         Assert.Single(second.Lines, l => l.StartsWith("WARNING ", StringComparison.Ordinal));
-        Assert.Single(second.Lines, l => l.StartsWith($"WARNING {failing}: skipped after 1 failed attempts until ", StringComparison.Ordinal));
+        Assert.Single(second.Lines, l => l.StartsWith($"WARNING {failing}: skipped after 1 failed attempt until ", StringComparison.Ordinal));
     }
 
     [Fact]
