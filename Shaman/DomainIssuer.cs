@@ -301,7 +301,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
                     isDns ? KeyAuthorization.Dns01RecordName(identifier.Value) : null,
                     isDns ? KeyAuthorization.Dns01TxtValue(keyAuthorization) : null);
                 await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
-                Log.Info($"{Name}: authenticated {identifier.Value} with {challenge.Type}");
+                Log.Info($"{Name}: authenticated {Describe(authorization.Value)} with {challenge.Type}");
                 await client.RespondToChallengeAsync(account, challenge.Url, ct);
                 Log.Info($"{Name}: validating challenge");
             }

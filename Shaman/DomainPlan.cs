@@ -81,7 +81,8 @@ public sealed record DomainPlan
         var prefix = plan.State == "no key" ? $"create the key {domain.KeyFileName}, then " : "";
         if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}";
         if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}";
-        if (decision is null) return prefix + $"fetch certificate {plan.CertificateUrl} from the CA ({certificateProblem})";
+        if (decision is null)
+            return prefix + $"fetch certificate {plan.CertificateUrl} from the CA ({certificateProblem}), and order a new one if the CA's copy has the same problem";
         if (decision.Renew) return $"renew: {decision.Reason}";
         var deploy = plan.DeployPending ? "run the deploy hook again (it failed after the last certificate change), then " : "";
         return deploy + (askCa

@@ -170,7 +170,8 @@ public sealed class ProfileDocument
 
     private static string FirstSentence(string message)
     {
-        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        // System.Text.Json's advice to change the reader options is for programmers, not for the file's author.
+        foreach (var marker in new[] { " Path:", " LineNumber:", " Change the reader options" })
         {
             var cut = message.IndexOf(marker, StringComparison.Ordinal);
             if (cut > 0) message = message[..cut];

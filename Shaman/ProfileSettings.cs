@@ -111,7 +111,9 @@ public sealed record ProfileSettings
             throw Error($"\"{field}\" must be a number ({unit}), found {Kind(node)}");
         var number = value.GetValue<double>();
         if (number < min || number > max)
-            throw Error($"\"{field}\" must be between {min} and {(max == double.MaxValue ? "any larger value" : max.ToString())} ({unit}), found {number}");
+            throw Error(max == double.MaxValue
+                ? $"\"{field}\" must be at least {min} ({unit}), found {number}"
+                : $"\"{field}\" must be between {min} and {max} ({unit}), found {number}");
         return number;
     }
 

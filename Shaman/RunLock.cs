@@ -18,7 +18,7 @@ public sealed partial class RunLock : IDisposable
         var path = Path.Combine(profileDirectory, FileName);
         var fd = Open(path, OpenReadWrite | OpenCreate | OpenCloseOnExec | OpenNoFollow, 0b110_100_100);
         if (fd < 0)
-            throw new ProfileException($"{path}: cannot open the lock file (errno {Marshal.GetLastPInvokeError()}); " +
+            throw new ProfileException($"{path}: cannot open the lock file ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}); " +
                                        "the profile directory must be writable and .shaman.lock a plain file");
         if (Flock(fd, LockExclusive | LockNonBlocking) == 0) return new RunLock(fd);
         _ = Close(fd);

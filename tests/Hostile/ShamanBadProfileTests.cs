@@ -257,6 +257,8 @@ public sealed class ShamanBadProfileTests
     private static void AssertOneLine(ShamanRun run, string[] says)
     {
         Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
+        // Advice for programmers that a profile's author cannot follow.
+        Assert.DoesNotContain("reader options", run.Stderr, StringComparison.Ordinal);
         Assert.True(run.Stdout.Length == 0, $"nothing belongs on stdout:{Environment.NewLine}{run}");
         var line = run.Stderr.TrimEnd('\n');
         Assert.True(line.StartsWith("shaman: ", StringComparison.Ordinal) && !line.Contains('\n'),

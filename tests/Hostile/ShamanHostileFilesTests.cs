@@ -420,6 +420,8 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         var line = run.Stderr.TrimEnd('\n');
         Assert.False(line.Contains('\n'), $"one line:{Environment.NewLine}{run}");
         Assert.Contains(".shaman.lock", line, StringComparison.Ordinal);
+        // The system's words for the error (EISDIR), not a number to look up.
+        Assert.Contains("(Is a directory)", line, StringComparison.Ordinal);
         DirectorySnapshot.AssertUnchanged(before, DirectorySnapshot.Take(sandbox.Root), "lock directory");
     }
 

@@ -81,7 +81,7 @@ public sealed class ProfileSettingsTests
 
     [Theory]
     [InlineData("\"renewal\": \"30\"", "\"renewal\" must be a number (days), found the string \"30\"")]
-    [InlineData("\"renewal\": -1", "\"renewal\" must be between 0 and any larger value (days), found -1")]
+    [InlineData("\"renewal\": -1", "\"renewal\" must be at least 0 (days), found -1")]
     [InlineData("\"logThreshold\": \"info\"", "\"logThreshold\" must be a number")]
     [InlineData("\"logThreshold\": 60", "\"logThreshold\" must be between 0 and 50")]
     [InlineData("\"logThreshold\": 25.5", "\"logThreshold\" must be a whole number")]

@@ -111,7 +111,7 @@ public sealed class ShamanUsageTests
 
     [Theory]
     [InlineData("\"renewal\": \"30\"", "\"renewal\" must be a number")]
-    [InlineData("\"renewal\": -1", "\"renewal\" must be between 0")]
+    [InlineData("\"renewal\": -1", "\"renewal\" must be at least 0")]
     [InlineData("\"authenticators\": [\"http-01\"]", "\"authenticators\" must be an object")]
     [InlineData("\"server\": \"http://ca.example.com/dir\"", "\"server\" must use https")]
     public async Task Wrong_setting_exits_2_naming_the_field(string setting, string message)
