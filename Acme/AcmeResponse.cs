@@ -42,7 +42,7 @@ internal sealed record AcmeResponse(Uri Url, HttpStatusCode Status, HttpResponse
     }
 
     public AcmeResource<T> ToResource<T>(JsonTypeInfo<T> type) =>
-        new(Location ?? Url, Deserialize(type), Json(), RetryAfter);
+        new(Location ?? Url, Deserialize(type), Json(), RetryAfter) { Created = Status == HttpStatusCode.Created };
 
     /// <summary>The problem document of an error response, when there is one (RFC 7807 §3).</summary>
     public Problem? TryProblem()

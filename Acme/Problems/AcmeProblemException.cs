@@ -6,11 +6,12 @@ namespace Concorde.Acme.Problems;
 /// <summary>The server answered with a problem document (RFC 8555 §6.7), or a resource reported one.</summary>
 public sealed class AcmeProblemException : AcmeException
 {
-    public AcmeProblemException(Problem problem, HttpStatusCode? status, Uri? url, TimeSpan? retryAfter)
-        : base(Describe(problem, url), status: status)
+    public AcmeProblemException(Problem problem, HttpStatusCode? status, Uri? url, TimeSpan? retryAfter, HttpMethod? method = null)
+        : base(Describe(problem, Request(method, url)), status: status)
     {
         Problem = problem;
         Url = url;
+        Method = method;
         RetryAfter = retryAfter;
     }
 
@@ -20,12 +21,17 @@ public sealed class AcmeProblemException : AcmeException
     /// §7.1.3, §7.1.5), found while polling, rather than a request the server refused.</summary>
     public bool RecordedOnResource => HttpStatus is null;
     public Uri? Url { get; }
+    /// <summary>The method of the refused request (POST for every signed request, §6.2); null for a problem
+    /// recorded on a resource.</summary>
+    public HttpMethod? Method { get; }
     /// <summary>How long the server asked us to wait (Retry-After), if it said.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    private static string Describe(Problem problem, Uri? url)
-    {
-        var text = problem.ToString();
-        return url is null ? text : $"{text} [{url}]";
-    }
+    /// <summary>The problem, then what was asked: `malformed: Method not allowed [GET https://…/acct/1]`, so a
+    /// message names the URL (and method) that failed even when the server's detail does not.</summary>
+    private static string Describe(Problem problem, string? request) =>
+        request is null ? problem.ToString() : $"{problem} [{request}]";
+
+    private static string? Request(HttpMethod? method, Uri? url) =>
+        url is null ? null : method is null ? url.ToString() : $"{method} {url}";
 }

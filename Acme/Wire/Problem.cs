@@ -19,7 +19,13 @@ public sealed record Problem
     /// <summary>One line: type, detail and the identifier it concerns.</summary>
     public override string ToString()
     {
-        var text = Detail is { Length: > 0 } ? $"{Type}: {Detail}" : Type ?? "unknown problem";
+        var text = (Type, Detail) switch
+        {
+            ({ } type, { Length: > 0 } detail) => $"{type}: {detail}",
+            ({ } type, _) => type,
+            (null, { Length: > 0 } detail) => detail,
+            _ => "the server reported a problem without type or detail",
+        };
         return Identifier is null ? text : $"{text} ({Identifier})";
     }
 }

@@ -12,15 +12,16 @@ namespace Concorde.Tests.Acme;
 public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {
     [Fact]
-    public async Task New_account_for_a_key_that_has_one_returns_the_existing_account()
+    public async Task New_account_for_a_key_that_has_one_returns_the_existing_account_not_created()
     {
         using var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server);
         var ct = acme.Cancellation;
         var account = await acme.NewAccountAsync(ct);
 
-        var again = await acme.Client.NewAccountAsync(account.Key, null, termsOfServiceAgreed: true, null, ct);
+        var again = await acme.Client.NewAccountAsync(account.Key, ["mailto:other@example.com"], termsOfServiceAgreed: true, null, ct);
 
         Assert.Equal(account.AccountUrl, again.Location);
+        Assert.False(again.Created);
         Assert.Equal(["mailto:admin@example.com"], again.Value.Contact);
     }
 
@@ -36,6 +37,8 @@ public sealed class AccountTests(PebbleFixture pebble) : IClassFixture<PebbleFix
         Assert.Equal(ProblemKind.AccountDoesNotExist, error.Kind);
         Assert.Equal(HttpStatusCode.BadRequest, error.HttpStatus);
         Assert.Equal(acme.Client.Directory.NewAccount, error.Url);
+        Assert.Equal(HttpMethod.Post, error.Method);
+        Assert.EndsWith($" [POST {error.Url}]", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
