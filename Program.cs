@@ -25,6 +25,7 @@ var environment = new AppEnvironment(Console.Out, Console.Error, TimeProvider.Sy
     Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE"))
 {
     OutputIsRedirected = Console.IsOutputRedirected,
+    EabHmacKeyFromEnvironment = Environment.GetEnvironmentVariable("CONCORDE_EAB_HMAC_KEY"),
 };
 try
 {

@@ -17,7 +17,7 @@ internal static class ArgumentSplitter
     /// <summary>Options that take a value, across all leaf commands; each leaf accepts only its own.</summary>
     private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal)
     {
-        "--contact", "--eab-kid", "--eab-hmac-key", "--profile", "--alternate", "--reason", "--authz",
+        "--contact", "--eab-kid", "--eab-hmac-key", "--eab-hmac-key-file", "--profile", "--alternate", "--reason", "--authz",
     };
 
     /// <summary>Global options (`--ca-bundle`, `--help`, `--version`) are read until the first word. After

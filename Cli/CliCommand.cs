@@ -18,6 +18,7 @@ public static class CliCommand
     {
         var printer = new OutputPrinter(environment.Out, environment.Error);
         var split = ArgumentSplitter.Split(args);
+        CliContext? context = null;
         try
         {
             if (split.GlobalMistakes.Count > 0) throw new UsageException(CommandHelp.Root, split.GlobalMistakes[0]);
@@ -26,13 +27,18 @@ public static class CliCommand
                 printer.Line($"concorde {environment.Version}");
                 return ExitCodes.Success;
             }
-            if (split.Help || split.Words is ["help", ..])
+            if (split.Words is ["help", ..])
             {
-                printer.Help(CliRouter.HelpFor(split.Words.SkipWhile(w => w == "help")));
+                printer.Help(CliRouter.HelpTopic(split.Words.SkipWhile(w => w == "help")));
+                return ExitCodes.Success;
+            }
+            if (split.Help)
+            {
+                printer.Help(CliRouter.HelpFor(split.Words));
                 return ExitCodes.Success;
             }
             var caBundle = split.CaBundle ?? (string.IsNullOrEmpty(environment.CaBundleFromEnvironment) ? null : environment.CaBundleFromEnvironment);
-            var context = new CliContext(environment, printer, caBundle, createHttpClient, ct);
+            context = new CliContext(environment, printer, caBundle, createHttpClient, ct);
             return await CliRouter.RouteAsync(split, context);
         }
         catch (UsageException e)
@@ -43,6 +49,8 @@ public static class CliCommand
         catch (AcmeProblemException e)
         {
             printer.Problem(e);
+            foreach (var hint in context?.HintsFor(e) ?? [])
+                printer.Note(hint);
             return ExitCodes.Failure;
         }
         catch (Exception e) when (e is AcmeException or KeyFileException or IOException or HttpRequestException

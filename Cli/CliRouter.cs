@@ -27,6 +27,20 @@ internal static class CliRouter
         return page;
     }
 
+    /// <summary>`concorde help <topic>...`: every word names a subcommand, so an unknown one is a usage error
+    /// naming it, shown with the nearest page that exists.</summary>
+    public static HelpPage HelpTopic(IEnumerable<string> words)
+    {
+        var page = H.Root;
+        foreach (var word in words)
+            page = page.Find(word) ?? throw new UsageException(page, page.Subcommands.Count == 0
+                ? $"no help topic '{word}': `concorde {CommandHelp.PathOf(page)}` has no subcommands"
+                : $"no help topic '{word}'{Under(page)}; expected one of: {string.Join(", ", page.Subcommands.Select(s => s.Name))}");
+        return page;
+
+        static string Under(HelpPage page) => ReferenceEquals(page, H.Root) ? "" : $" under `concorde {CommandHelp.PathOf(page)}`";
+    }
+
     private static Task<int> Keys(string[] words, SplitArguments split, CliContext context) => words switch
     {
         [] => throw Missing(H.Keys, "keys subcommand (create)"),

@@ -55,20 +55,27 @@ internal static class CommandHelp
     {
         Names = ["create"],
         Summary = "create an account for <key>, agreeing to the terms of service; prints the account id",
-        Usage = ["concorde unreg <key> <server> create [--contact <email>]... [--eab-kid <kid> --eab-hmac-key <base64url>]"],
+        Usage = ["concorde unreg <key> <server> create [--contact <email>]... [--eab-kid <kid> [--eab-hmac-key-file <path> | --eab-hmac-key <base64url>]]"],
         Description = "Creating an account agrees to the server's terms of service; their URL is printed on stderr. " +
-                      "If <key> already has an account, that account is printed.",
+                      "If <key> already has an account, that account is printed unchanged and a note on stderr says which " +
+                      "options were not applied. The external account binding's MAC key is a secret: give it in a file " +
+                      "(--eab-hmac-key-file) or in the environment variable CONCORDE_EAB_HMAC_KEY, not with --eab-hmac-key, " +
+                      "whose value other users see in `ps` and the shell keeps in its history.",
         Options =
         [
             Contact,
             new("--eab-kid", "<kid>", "external account binding key id, from the CA (RFC 8555 §7.3.4)"),
-            new("--eab-hmac-key", "<base64url>", "external account binding MAC key, from the CA"),
+            new("--eab-hmac-key-file", "<path>", "file holding the CA's external account binding MAC key (base64url; " +
+                "surrounding whitespace is ignored); preferred. Without this option and --eab-hmac-key, " +
+                "the key is read from the environment variable CONCORDE_EAB_HMAC_KEY"),
+            new("--eab-hmac-key", "<base64url>", "the MAC key itself; visible in `ps` and shell history, so prefer " +
+                "--eab-hmac-key-file or CONCORDE_EAB_HMAC_KEY"),
         ],
         Examples =
         [
             "SERVER=https://acme-staging-v02.api.letsencrypt.org/directory",
             "concorde unreg account.key \"$SERVER\" create --contact admin@example.com",
-            "concorde unreg account.key \"$SERVER\" create --eab-kid kid-1 --eab-hmac-key zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
+            "concorde unreg account.key \"$SERVER\" create --eab-kid kid-1 --eab-hmac-key-file eab-mac.key",
         ],
     };
 

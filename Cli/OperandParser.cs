@@ -96,18 +96,48 @@ internal static class OperandParser
         return value;
     }
 
-    public static ExternalAccountBinding? ExternalAccountBinding(LeafArguments leaf)
+    /// <summary>RFC 8555 §7.3.4: --eab-kid with the MAC key from --eab-hmac-key-file, --eab-hmac-key or
+    /// CONCORDE_EAB_HMAC_KEY (<paramref name="fromEnvironment"/>, used only with --eab-kid). The argument checks
+    /// come first; a file is read only when they pass. No message repeats the key.</summary>
+    public static async Task<ExternalAccountBinding?> ExternalAccountBindingAsync(LeafArguments leaf, string? fromEnvironment,
+        CancellationToken ct)
     {
-        var (kid, mac) = (leaf.Option("--eab-kid"), leaf.Option("--eab-hmac-key"));
-        if (kid is null && mac is null) return null;
-        if (kid is null || mac is null) throw leaf.Error("--eab-kid and --eab-hmac-key go together; give both");
+        var (kid, mac, file) = (leaf.Option("--eab-kid"), leaf.Option("--eab-hmac-key"), leaf.Option("--eab-hmac-key-file"));
+        if (kid is null)
+            return mac is null && file is null ? null
+                : throw leaf.Error($"{(file is null ? "--eab-hmac-key" : "--eab-hmac-key-file")} needs --eab-kid; give both");
+        if (mac is not null && file is not null)
+            throw leaf.Error("give the MAC key once: --eab-hmac-key-file or --eab-hmac-key, not both");
+        string text;
+        Func<string, Exception> wrong;
+        if (file is null)
+        {
+            var source = mac is not null ? "--eab-hmac-key" : "CONCORDE_EAB_HMAC_KEY";
+            text = mac ?? (!string.IsNullOrEmpty(fromEnvironment) ? fromEnvironment
+                : throw leaf.Error("--eab-kid needs the MAC key: --eab-hmac-key-file <path>, the environment variable " +
+                                   "CONCORDE_EAB_HMAC_KEY, or --eab-hmac-key <base64url>"));
+            wrong = message => leaf.Error($"{source}: {message}");
+        }
+        else
+        {
+            // From here on it is the file that is wrong, not the arguments: exit 1, as for an unusable key file.
+            try
+            {
+                text = (await File.ReadAllTextAsync(file, ct)).Trim();
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new CommandFailedException($"{file}: no such EAB MAC key file");
+            }
+            wrong = message => new CommandFailedException($"{file}: {message}");
+        }
         try
         {
-            return Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, mac);
+            return Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, text);
         }
         catch (FormatException e)
         {
-            throw leaf.Error(e.Message);
+            throw wrong(e.Message);
         }
     }
 

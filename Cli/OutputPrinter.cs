@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Concorde.Acme.Problems;
-using Concorde.Acme.Wire;
 
 namespace Concorde.Cli;
 
@@ -102,12 +101,13 @@ internal sealed class OutputPrinter(TextWriter output, TextWriter error)
         error.WriteLine(path.Length == 0 ? "Run `concorde --help` for details." : $"Run `concorde {path} --help` for details.");
     }
 
-    /// <summary>RFC 8555 §6.7: the problem's type and detail, then each subproblem on its own line (§6.7.1).</summary>
+    /// <summary>RFC 8555 §6.7: the problem's type and detail with the request it answered (as the exception's
+    /// message has them), then each subproblem on its own line (§6.7.1).</summary>
     public void Problem(AcmeProblemException e)
     {
-        error.WriteLine($"concorde: error: {Describe(e.Problem)}");
+        error.WriteLine($"concorde: error: {e.Message}");
         foreach (var sub in e.Problem.Subproblems ?? [])
-            error.WriteLine($"  {Describe(sub)}");
+            error.WriteLine($"  {sub}");
         if (e.RetryAfter is { } wait)
             error.WriteLine($"  the server asks to retry after {wait.TotalSeconds:0} s");
     }
@@ -131,18 +131,6 @@ internal sealed class OutputPrinter(TextWriter output, TextWriter error)
         for (Exception? at = e; at is not null; at = at.InnerException)
             if (at is T) return true;
         return false;
-    }
-
-    private static string Describe(Problem problem)
-    {
-        var text = (problem.Type, problem.Detail) switch
-        {
-            ({ } type, { Length: > 0 } detail) => $"{type}: {detail}",
-            ({ } type, _) => type,
-            (null, { Length: > 0 } detail) => detail,
-            _ => "the server reported a problem without type or detail",
-        };
-        return problem.Identifier is { } identifier ? $"{text} ({identifier})" : text;
     }
 
     /// <summary>Help text is wrapped at word boundaries to fit a terminal.</summary>

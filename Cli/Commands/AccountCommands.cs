@@ -6,17 +6,31 @@ namespace Concorde.Cli;
 /// <summary>Accounts (RFC 8555 §7.3): `unreg create|status` and `reg ... acct ...`.</summary>
 internal static class AccountCommands
 {
-    /// <summary>`unreg create`: newAccount with termsOfServiceAgreed, contacts and optional EAB (§7.3, §7.3.4).</summary>
-    public static Task<int> CreateAsync(LeafArguments args, CommandTarget target, CliContext context)
+    /// <summary>`unreg create`: newAccount with termsOfServiceAgreed, contacts and optional EAB (§7.3, §7.3.4).
+    /// A key that already has an account gets it back unchanged (200, not 201: §7.3.1); the note says so and
+    /// which options were therefore not applied.</summary>
+    public static async Task<int> CreateAsync(LeafArguments args, CommandTarget target, CliContext context)
     {
         args.Exactly();
         var contacts = OperandParser.Contacts(args);
-        var binding = OperandParser.ExternalAccountBinding(args);
-        return context.PrintAsync(target, "Account", (s, ct) =>
+        var binding = await OperandParser.ExternalAccountBindingAsync(args, context.EabHmacKeyFromEnvironment, context.Cancellation);
+        return await context.PrintAsync(target, "Account", async (s, ct) =>
         {
-            if (s.Client.Directory.Meta?.TermsOfService is { } terms)
-                context.Printer.Note($"agreeing to the terms of service at {terms}");
-            return s.Client.NewAccountAsync(s.Key, contacts, termsOfServiceAgreed: true, binding, ct);
+            var account = await s.Client.NewAccountAsync(s.Key, contacts, termsOfServiceAgreed: true, binding, ct);
+            if (account.Created)
+            {
+                if (s.Client.Directory.Meta?.TermsOfService is { } terms)
+                    context.Printer.Note($"agreed to the terms of service at {terms}");
+                return account;
+            }
+            context.Printer.Note($"an account already exists for this key: {account.Location}; it is printed unchanged");
+            if (contacts.Count > 0)
+                context.Printer.Note("--contact was not applied; to replace the contacts: " +
+                                     $"concorde reg {target.KeyPath} {account.Location} {target.Server} acct update --contact <email>...");
+            if (binding is not null)
+                context.Printer.Note("--eab-kid was not applied: an external account binding is made only when an account is " +
+                                     "created (RFC 8555 §7.3.4); this account keeps the binding it has, if any");
+            return account;
         });
     }
 

@@ -26,6 +26,50 @@ public sealed class CliAccountTests(PebbleFixture pebble) : IClassFixture<Pebble
     }
 
     [Fact]
+    public async Task Unreg_create_again_prints_the_existing_account_and_says_the_contact_was_not_applied()
+    {
+        var ct = admin.Deadline;
+        var account = await admin.CreateAccountAsync(ct, "--contact", "first@example.com");
+
+        var again = (await admin.RunAsync(ct, "unreg", account.KeyPath, admin.Directory, "create", "--contact", "second@example.com")).Succeeded();
+
+        Assert.Equal(account.Url, again.Header("Account"));
+        Assert.Equal(["mailto:first@example.com"], again.Json().GetProperty("contact").EnumerateArray().Select(c => c.GetString()));
+        Assert.Contains($"concorde: an account already exists for this key: {account.Url}; it is printed unchanged\n", again.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"--contact was not applied; to replace the contacts: concorde reg {account.KeyPath} {account.Url} {admin.Directory} acct update",
+            again.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("terms of service", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reg_with_another_accounts_key_names_the_request_and_asks_whether_it_is_the_accounts_key()
+    {
+        var ct = admin.Deadline;
+        var first = await admin.CreateAccountAsync(ct);
+        var second = await admin.CreateAccountAsync(ct);
+
+        var mixed = (await admin.RegAsync(first with { KeyPath = second.KeyPath }, ct, "acct", "status")).Failed(1);
+
+        Assert.Contains($"[POST {first.Url}]\n", mixed.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith($"concorde: is {second.KeyPath} the key of account {first.Url}? " +
+                        $"(`concorde unreg {second.KeyPath} {admin.Directory} status` finds the account of a key)\n", mixed.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reg_with_the_server_and_account_swapped_names_the_request_and_asks_for_the_directory_url()
+    {
+        var ct = admin.Deadline;
+        var account = await admin.CreateAccountAsync(ct);
+
+        var swapped = (await admin.RunAsync(ct, "reg", account.KeyPath, admin.Directory, account.Url.AbsoluteUri, "acct", "status")).Failed(1);
+
+        Assert.StartsWith("concorde: error: urn:ietf:params:acme:error:", swapped.Stderr, StringComparison.Ordinal);
+        Assert.Contains($" [GET {account.Url}]\n", swapped.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith($"concorde: is {account.Url} the ACME directory URL? `reg` takes <key> <account id> <server>, in that order\n",
+            swapped.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Acct_update_replaces_the_contacts_and_acct_status_shows_them()
     {
         var ct = admin.Deadline;

@@ -34,8 +34,14 @@ public sealed class CliArgumentTests
         { ["unreg", "account.key", "ftp://acme.test/dir", "status"], "<server> (the ACME directory URL) must be an absolute https:// URL; got 'ftp://acme.test/dir'", "usage: concorde unreg <key> <server> status" },
         { ["unreg", "account.key", "http://acme.test/dir", "status"], "<server> (the ACME directory URL) must use https:// (http:// is allowed only for localhost)", "usage: concorde unreg <key> <server> status" },
         { ["unreg", "account.key", Server, "status", "extra"], "unexpected argument 'extra'", "usage: concorde unreg <key> <server> status" },
-        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1"], "--eab-kid and --eab-hmac-key go together", "usage: concorde unreg <key> <server> create" },
-        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key", "not base64!"], "the EAB MAC key is not base64url", "usage: concorde unreg <key> <server> create" },
+        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1"], "--eab-kid needs the MAC key: --eab-hmac-key-file <path>, the environment variable CONCORDE_EAB_HMAC_KEY, or --eab-hmac-key <base64url>", "usage: concorde unreg <key> <server> create" },
+        { ["unreg", "account.key", Server, "create", "--eab-hmac-key", "zWNDZM6e"], "--eab-hmac-key needs --eab-kid; give both", "usage: concorde unreg <key> <server> create" },
+        { ["unreg", "account.key", Server, "create", "--eab-hmac-key-file", "mac.key"], "--eab-hmac-key-file needs --eab-kid; give both", "usage: concorde unreg <key> <server> create" },
+        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key-file", "mac.key", "--eab-hmac-key", "zWNDZM6e"], "give the MAC key once: --eab-hmac-key-file or --eab-hmac-key, not both", "usage: concorde unreg <key> <server> create" },
+        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key", "not base64!"], "--eab-hmac-key: the EAB MAC key is not base64url", "usage: concorde unreg <key> <server> create" },
+        { ["help", "bogus"], "no help topic 'bogus'; expected one of: keys, unreg, reg, directory, renewal-info", "usage: concorde [--ca-bundle <pem>]" },
+        { ["help", "reg", "order", "bogus"], "no help topic 'bogus' under `concorde reg order`; expected one of: create, status, get-authz, finalize, get-cert", "order create|status" },
+        { ["help", "keys", "create", "extra"], "no help topic 'extra': `concorde keys create` has no subcommands", "usage: concorde keys create <path>" },
         { ["unreg", "account.key", Server, "create", "--contact", ""], "--contact needs an address", "usage: concorde unreg <key> <server> create" },
         { ["unreg", "cert.key", Server, "revoke"], "missing <cert.pem>", "usage: concorde unreg <cert key> <server> revoke" },
         { ["reg", "account.key", Account, Server], "missing reg subcommand (acct, order, challenge, authz or cert)", "usage: concorde reg <key> <account id> <server>" },
@@ -97,6 +103,7 @@ public sealed class CliArgumentTests
         { Reg("cert", "revoke", Missing), $"concorde: error: {Missing}: no such certificate file" },
         { ["renewal-info", Server, Missing], $"concorde: error: {Missing}: no such certificate file" },
         { ["--ca-bundle", Missing, "directory", Server], $"concorde: error: {Missing}: cannot read the CA bundle" },
+        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key-file", Missing], $"concorde: error: {Missing}: no such EAB MAC key file" },
     };
 
     [Theory]
@@ -109,6 +116,24 @@ public sealed class CliArgumentTests
         Assert.StartsWith(message, run.Error, StringComparison.Ordinal);
         Assert.Single(run.Error.TrimEnd('\n').Split('\n'));
         Assert.Empty(run.Output);
+    }
+
+    [Fact]
+    public async Task An_eab_mac_key_file_or_variable_that_is_not_base64url_is_named_without_echoing_it()
+    {
+        using var files = new TempDirectory();
+        var macFile = files.Combine("eab-mac.key");
+        await File.WriteAllTextAsync(macFile, "TOPSECRET!!not-base64url\n");
+        string[] create = ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1"];
+
+        var file = await RunAsync([.. create, "--eab-hmac-key-file", macFile]);
+        var variable = await InProcessCli.RunAsync(_ => throw new InvalidOperationException("no network expected"),
+            environment => environment with { EabHmacKeyFromEnvironment = "TOPSECRET!!not-base64url" }, create);
+
+        Assert.Equal((ExitCodes.Failure, $"concorde: error: {macFile}: the EAB MAC key is not base64url\n"), (file.Exit, file.Error));
+        Assert.Equal(ExitCodes.Usage, variable.Exit);
+        Assert.StartsWith("concorde: error: CONCORDE_EAB_HMAC_KEY: the EAB MAC key is not base64url\n", variable.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOPSECRET", file.Error + variable.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -109,11 +109,141 @@ public sealed class CliScriptedServerTests
 
         Assert.Equal(ExitCodes.Failure, run.Exit);
         Assert.Equal(
-            "concorde: error: urn:ietf:params:acme:error:rejectedIdentifier: Error creating new order :: 2 identifiers refused\n" +
+            "concorde: error: urn:ietf:params:acme:error:rejectedIdentifier: Error creating new order :: 2 identifiers refused [POST https://acme.test/order]\n" +
             "  urn:ietf:params:acme:error:rejectedIdentifier: forbidden name (dns|bank.example)\n" +
             "  urn:ietf:params:acme:error:malformed: invalid character (dns|a_b.example)\n", run.Error);
         Assert.Empty(run.Output);
     }
+
+    [Fact]
+    public async Task A_directory_url_that_refuses_get_names_the_request_and_asks_whether_it_is_the_directory()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        // `reg <key> <server> <account id>`: the operands swapped, so the account URL is fetched as the directory.
+        var handler = new ScriptedHandler()
+            .Always(HttpMethod.Get, "https://acme.test/acct/1", _ => ScriptedHandler.Json(HttpStatusCode.MethodNotAllowed,
+                """{"type":"urn:ietf:params:acme:error:malformed","detail":"Method not allowed","status":405}""", "application/problem+json"));
+
+        var run = await RunAsync(handler, "reg", key, Server, "https://acme.test/acct/1", "acct", "status");
+
+        Assert.Equal(ExitCodes.Failure, run.Exit);
+        Assert.Equal(
+            "concorde: error: urn:ietf:params:acme:error:malformed: Method not allowed [GET https://acme.test/acct/1]\n" +
+            "concorde: is https://acme.test/acct/1 the ACME directory URL? `reg` takes <key> <account id> <server>, in that order\n",
+            run.Error);
+    }
+
+    [Theory]
+    [InlineData("urn:ietf:params:acme:error:malformed")]
+    [InlineData("urn:ietf:params:acme:error:unauthorized")]
+    [InlineData("urn:ietf:params:acme:error:accountDoesNotExist")]
+    public async Task A_request_refused_for_its_account_key_asks_whether_the_key_is_the_accounts(string type)
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/acct/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.BadRequest,
+                $$"""{"type":"{{type}}","detail":"JWS verification error"}""", "application/problem+json")));
+
+        var run = await RunAsync(handler, "reg", key, "https://acme.test/acct/1", Server, "acct", "status");
+
+        Assert.Equal(ExitCodes.Failure, run.Exit);
+        Assert.Equal(
+            $"concorde: error: {type}: JWS verification error [POST https://acme.test/acct/1]\n" +
+            $"concorde: is {key} the key of account https://acme.test/acct/1? (`concorde unreg {key} {Server} status` finds the account of a key)\n",
+            run.Error);
+    }
+
+    [Fact]
+    public async Task Unreg_create_for_a_key_with_an_account_says_so_and_what_it_did_not_apply()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/account", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"status":"valid","contact":["mailto:old@example.com"]}""", headers: ("Location", "https://acme.test/acct/7"))));
+
+        var run = await RunAsync(handler, "unreg", key, Server, "create", "--contact", "new@example.com",
+            "--eab-kid", "kid-1", "--eab-hmac-key", MacKey);
+
+        Assert.Equal(ExitCodes.Success, run.Exit);
+        Assert.StartsWith("Account: https://acme.test/acct/7\n", run.Output, StringComparison.Ordinal);
+        Assert.Equal(
+            "concorde: an account already exists for this key: https://acme.test/acct/7; it is printed unchanged\n" +
+            $"concorde: --contact was not applied; to replace the contacts: concorde reg {key} https://acme.test/acct/7 {Server} acct update --contact <email>...\n" +
+            "concorde: --eab-kid was not applied: an external account binding is made only when an account is created (RFC 8555 §7.3.4); " +
+            "this account keeps the binding it has, if any\n",
+            run.Error);
+        Assert.DoesNotContain("terms of service", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreg_create_for_a_new_account_notes_the_terms_it_agreed_to()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = new ScriptedHandler()
+            .Always(HttpMethod.Get, Server, _ => ScriptedHandler.Json(HttpStatusCode.OK, DirectoryJson.Replace(
+                "\"meta\": {", "\"meta\": { \"termsOfService\": \"https://acme.test/tos\",", StringComparison.Ordinal)))
+            .Always(HttpMethod.Head, "https://acme.test/nonce", _ => WithNonce(new HttpResponseMessage(HttpStatusCode.OK)))
+            .Always(HttpMethod.Post, "https://acme.test/account", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.Created,
+                """{"status":"valid"}""", headers: ("Location", "https://acme.test/acct/8"))));
+
+        var run = await RunAsync(handler, "unreg", key, Server, "create", "--contact", "new@example.com");
+
+        Assert.Equal((ExitCodes.Success, "concorde: agreed to the terms of service at https://acme.test/tos\n"), (run.Exit, run.Error));
+    }
+
+    [Fact]
+    public async Task The_eab_mac_key_comes_from_the_file_over_the_environment_and_from_the_environment_alone()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var macFile = files.Combine("eab-mac.key");
+        await File.WriteAllTextAsync(macFile, $"  {MacKey}\n\n");
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/account", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.Created,
+                """{"status":"valid"}""", headers: ("Location", "https://acme.test/acct/9"))));
+        const string otherMacKey = "c2Vjb25kLW1hYy1rZXktZm9yLXRlc3RpbmctcHVycG9zZXM";
+        string[] create = ["unreg", key, Server, "create", "--eab-kid", "kid-1"];
+
+        var fromFile = await RunAsync(handler, otherMacKey, [.. create, "--eab-hmac-key-file", macFile]);
+        var fromEnvironment = await RunAsync(handler, otherMacKey, create);
+
+        Assert.Equal((ExitCodes.Success, ""), (fromFile.Exit, fromFile.Error));
+        Assert.Equal((ExitCodes.Success, ""), (fromEnvironment.Exit, fromEnvironment.Error));
+        var bindings = handler.RequestsTo(HttpMethod.Post, "https://acme.test/account")
+            .Select(r => Payload(r).GetProperty("externalAccountBinding")).ToArray();
+        Assert.Equal(2, bindings.Length);
+        AssertSignedWith(bindings[0], MacKey);
+        AssertSignedWith(bindings[1], otherMacKey);
+
+        static void AssertSignedWith(JsonElement binding, string macKey)
+        {
+            var signingInput = $"{binding.GetProperty("protected").GetString()}.{binding.GetProperty("payload").GetString()}";
+            var expected = System.Security.Cryptography.HMACSHA256.HashData(Base64Url.DecodeFromChars(macKey),
+                System.Text.Encoding.ASCII.GetBytes(signingInput));
+            Assert.Equal(Base64Url.EncodeToString(expected), binding.GetProperty("signature").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Retries_of_an_unavailable_server_are_told_on_stderr()
+    {
+        var handler = new ScriptedHandler()
+            .Once(HttpMethod.Get, Server, _ => ScriptedHandler.Json(HttpStatusCode.ServiceUnavailable,
+                """{"type":"urn:ietf:params:acme:error:serverInternal","detail":"busy"}""", "application/problem+json", ("Retry-After", "0")))
+            .Always(HttpMethod.Get, Server, _ => ScriptedHandler.Json(HttpStatusCode.OK, DirectoryJson));
+
+        var run = await RunAsync(handler, "directory", Server);
+
+        Assert.Equal((ExitCodes.Success, $"concorde: GET {Server} answered HTTP 503; retrying in 0 s\n"), (run.Exit, run.Error));
+        Assert.StartsWith($"Directory: {Server}\n", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Pebble's default MAC key of kid-1 (base64url, 256 bits).</summary>
+    private static readonly string MacKey = PebbleOptions.DefaultExternalAccountMacKeys["kid-1"];
 
     private static HttpResponseMessage WithNonce(HttpResponseMessage response)
     {
@@ -144,4 +274,9 @@ public sealed class CliScriptedServerTests
 
     private static Task<(int Exit, string Output, string Error)> RunAsync(ScriptedHandler handler, params string[] args) =>
         InProcessCli.RunAsync(_ => new HttpClient(handler, disposeHandler: false), args);
+
+    /// <summary>With CONCORDE_EAB_HMAC_KEY set to <paramref name="eabHmacKey"/>.</summary>
+    private static Task<(int Exit, string Output, string Error)> RunAsync(ScriptedHandler handler, string eabHmacKey, string[] args) =>
+        InProcessCli.RunAsync(_ => new HttpClient(handler, disposeHandler: false),
+            environment => environment with { EabHmacKeyFromEnvironment = eabHmacKey }, args);
 }

@@ -12,7 +12,7 @@ internal static class ConcordeBinary
 
     private static readonly string[] VariablesToDrop =
     [
-        "CONCORDE_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+        "CONCORDE_CA_BUNDLE", "CONCORDE_EAB_HMAC_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
     ];
 
     public static string Path
@@ -30,10 +30,14 @@ internal static class ConcordeBinary
         }
     }
 
-    public static async Task<CliRun> RunAsync(IReadOnlyList<string> args, CancellationToken ct)
+    /// <summary>Runs the binary with <paramref name="args"/>, and <paramref name="environment"/> added to a
+    /// process environment without the variables that would change what it does.</summary>
+    public static async Task<CliRun> RunAsync(IReadOnlyList<string> args, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = ChildProcess.Redirected(Path, args);
         foreach (var name in VariablesToDrop) start.Environment.Remove(name);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var exit = await ChildProcess.RunAsync(start, stdin: "", RunTimeout, $"concorde {string.Join(' ', args)}", ct);
         return new CliRun(args, exit.Code, exit.Stdout, exit.Stderr);
     }

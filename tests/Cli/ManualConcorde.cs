@@ -28,6 +28,10 @@ internal sealed class ManualConcorde(PebbleServer server) : IDisposable
     public Task<CliRun> RunAsync(CancellationToken ct, params string[] args) =>
         ConcordeBinary.RunAsync(["--ca-bundle", Server.CaBundlePath, .. args], ct);
 
+    /// <summary>The same, with <paramref name="environment"/> set for the process.</summary>
+    public Task<CliRun> RunAsync(IReadOnlyDictionary<string, string> environment, CancellationToken ct, params string[] args) =>
+        ConcordeBinary.RunAsync(["--ca-bundle", Server.CaBundlePath, .. args], ct, environment);
+
     /// <summary>`concorde --ca-bundle ... reg <key> <account> <server> args...`</summary>
     public Task<CliRun> RegAsync(Account account, CancellationToken ct, params string[] args) =>
         RunAsync(ct, ["reg", account.KeyPath, account.Url.AbsoluteUri, Directory, .. args]);

@@ -69,6 +69,41 @@ public sealed class EabSecretsTests(CliExternalAccountFixture pebble) : IClassFi
         Assert.DoesNotContain("TOPSECRET", malformed.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>The MAC key off the command line: from --eab-hmac-key-file or CONCORDE_EAB_HMAC_KEY, it binds the
+    /// account, and neither argv nor any output holds it.</summary>
+    [Fact]
+    public async Task Concorde_unreg_create_takes_the_mac_key_from_a_file_or_the_environment_and_prints_it_nowhere()
+    {
+        using var admin = new ManualConcorde(pebble.Server);
+        var macFile = admin.PathOf("eab-mac.key");
+        await File.WriteAllTextAsync(macFile, MacKey + "\n");
+        var fromFile = await admin.CreateKeyAsync("file.key", admin.Deadline);
+        var fromEnvironment = await admin.CreateKeyAsync("environment.key", admin.Deadline);
+        var refusedKey = await admin.CreateKeyAsync("refused.key", admin.Deadline);
+
+        var filed = (await admin.RunAsync(admin.Deadline, "unreg", fromFile, admin.Directory, "create",
+            "--eab-kid", KeyId, "--eab-hmac-key-file", macFile)).Succeeded();
+        var environment = new Dictionary<string, string> { ["CONCORDE_EAB_HMAC_KEY"] = MacKey };
+        var set = (await admin.RunAsync(environment, admin.Deadline, "unreg", fromEnvironment, admin.Directory, "create",
+            "--eab-kid", KeyId)).Succeeded();
+        var refused = (await admin.RunAsync(new Dictionary<string, string> { ["CONCORDE_EAB_HMAC_KEY"] = WrongMacKey }, admin.Deadline,
+            "unreg", refusedKey, admin.Directory, "create", "--eab-kid", KeyId)).Failed(1);
+
+        Assert.Equal("valid", filed.Json().GetProperty("status").GetString());
+        Assert.Equal("valid", set.Json().GetProperty("status").GetString());
+        Assert.Contains("urn:ietf:params:acme:error:unauthorized", refused.Stderr, StringComparison.Ordinal);
+        var scan = new SecretScan();
+        foreach (var key in new[] { fromFile, fromEnvironment, refusedKey }) scan.AddKeyFile(key);
+        scan.AddMacKey(MacKey);
+        scan.AddMacKey(WrongMacKey);
+        foreach (var run in new[] { filed, set, refused })
+        {
+            scan.AssertAbsentFrom($"{string.Join(' ', run.Args.Take(5))} argv", string.Join(' ', run.Args));
+            scan.AssertAbsentFrom($"{string.Join(' ', run.Args.Take(5))} stdout", run.Stdout, serverObjects: true);
+            scan.AssertAbsentFrom($"{string.Join(' ', run.Args.Take(5))} stderr", run.Stderr);
+        }
+    }
+
     /// <summary>The profile's keys and the MAC key.</summary>
     private static SecretScan Scan(ShamanProfile profile)
     {
