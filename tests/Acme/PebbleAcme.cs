@@ -95,7 +95,6 @@ internal sealed class PebbleAcme : IDisposable
         var key = KeyCurve.Generate();
         var account = await Client.NewAccountAsync(key, ["mailto:admin@example.com"], termsOfServiceAgreed: true, null, ct);
         Assert.Equal(AcmeStatus.Valid, account.Value.Status);
-        Assert.True(account.Created, "newAccount for a fresh key should answer 201 Created");
         return new AcmeAccountKey(key, account.Location);
     }
 
