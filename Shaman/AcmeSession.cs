@@ -142,7 +142,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
             root["account_id"] = account.Location.AbsoluteUri;
             root[ServerChange.AccountServerField] = settings.Server.AbsoluteUri;
         }, ct);
-        log.Info($"created account {account.Location}");
+        log.Info(account.Created ? $"created account {account.Location}" : $"the CA already has an account for this key: {account.Location}");
         return new AcmeAccountKey(accountKey, account.Location);
     }
 

@@ -75,6 +75,7 @@ public sealed class ShamanLostStateTests(PebbleFixture pebble) : IClassFixture<P
         var run = (await profile.RunAsync()).Exited(0);
 
         Assert.Contains($"WARNING the CA does not know account {stale}; registering the account key again", run.Lines);
+        Assert.Contains($"INFO the CA already has an account for this key: {account}", run.Lines);
         // Pebble still knows the key's account: registering again finds it.
         Assert.Equal(account, profile.Read()["account_id"]!.GetValue<string>());
         Assert.Equal(keyPem, File.ReadAllText(profile.PathOf(ShamanProfile.AccountKeyFile)));
