@@ -140,6 +140,10 @@ public static class ShamanCommand
             var failed = results.Count(outcome => outcome is null);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
+            // A threshold above errors (Python's CRITICAL) would make a failing run silent, and cron mails nothing.
+            if (failed > 0 && log.Threshold > LogLevel.Error)
+                await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
+                                                       $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
             else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
             return failed > 0 ? ExitCodes.Failure : ExitCodes.Success;
         }

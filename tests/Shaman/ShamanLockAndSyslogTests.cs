@@ -66,6 +66,18 @@ public sealed partial class ShamanLockAndSyslogTests(PebbleFixture pebble) : ICl
     }
 
     [Fact]
+    public async Task A_threshold_above_errors_still_says_on_stderr_that_the_run_failed()
+    {
+        var (run, datagrams, _) = await RunRefusedDomainAsync("threshold50", 50);
+
+        Assert.Empty(run.Lines);
+        Assert.Empty(datagrams);
+        var line = run.Stderr.TrimEnd('\n');
+        Assert.StartsWith("shaman: 1 of 1 domains failed in ", line, StringComparison.Ordinal);
+        Assert.EndsWith("(\"logThreshold\": 50 hides the details; lower it to 40 to see them)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Quiet_prints_only_warnings_and_errors_but_syslog_still_gets_everything()
     {
         var (run, datagrams, _) = await RunRefusedDomainAsync("quiet", null, "--quiet");
