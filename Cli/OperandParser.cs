@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Concorde.Acme.Crypto;
+using Concorde.Acme.Files;
 using Concorde.Acme.Wire;
 
 namespace Concorde.Cli;
@@ -9,6 +10,8 @@ namespace Concorde.Cli;
 /// expected.</summary>
 internal static class OperandParser
 {
+    private const long MaxEabKeyFileBytes = 4096;
+
     /// <summary>RFC 5280 §5.3.1 CRLReason; 7 is unassigned.</summary>
     private static readonly Dictionary<string, int> RevocationReasons = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -121,14 +124,10 @@ internal static class OperandParser
         else
         {
             // From here on it is the file that is wrong, not the arguments: exit 1, as for an unusable key file.
-            try
-            {
-                text = (await File.ReadAllTextAsync(file, ct)).Trim();
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new CommandFailedException($"{file}: no such EAB MAC key file");
-            }
+            if (!File.Exists(file)) throw new CommandFailedException($"{file}: no such EAB MAC key file");
+            // A MAC key is a few dozen characters; a device, a pipe or a big file is a wrong path, not a key.
+            text = (await SmallTextFile.TryReadAsync(file, MaxEabKeyFileBytes, ct))?.Trim()
+                   ?? throw new CommandFailedException($"{file}: cannot be read as an EAB MAC key file (a regular file of at most {MaxEabKeyFileBytes} bytes)");
             wrong = message => new CommandFailedException($"{file}: {message}");
         }
         try

@@ -104,6 +104,8 @@ public sealed class CliArgumentTests
         { ["renewal-info", Server, Missing], $"concorde: error: {Missing}: no such certificate file" },
         { ["--ca-bundle", Missing, "directory", Server], $"concorde: error: {Missing}: cannot read the CA bundle" },
         { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key-file", Missing], $"concorde: error: {Missing}: no such EAB MAC key file" },
+        // A device that never ends is refused after a few kilobytes, not read until memory runs out.
+        { ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key-file", "/dev/zero"], "concorde: error: /dev/zero: cannot be read as an EAB MAC key file (a regular file of at most 4096 bytes)" },
     };
 
     [Theory]
