@@ -21,24 +21,11 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
     private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
         Func<string, CancellationToken, Task> record, CancellationToken ct)
     {
-        if (recorded is not null)
-        {
-            try
-            {
-                return await KeyFile.LoadAsync(document.ResolvePath(recorded), ct);
-            }
-            catch (KeyFileException e)
-            {
-                // Never replaced silently: the account or the deployed certificate depends on this key.
-                throw new KeyFileException(e.Path, $"{e.Reason}. It is the {owner} key named in {ProfileSettings.FileName}; " +
-                    "restore it from a backup, or remove its \"key\" entry so that shaman creates a new P-384 key " +
-                    (owner == "account" ? "(and, with it, a new account: remove \"account_id\" too)" : "(and orders a certificate for it)"), e);
-            }
-        }
+        if (recorded is not null) return await LoadAsync(document.ResolvePath(recorded), owner, ct);
         var path = document.ResolvePath(defaultFile);
         if (File.Exists(path))
         {
-            var existing = await KeyFile.LoadAsync(path, ct);
+            var existing = await LoadAsync(path, owner, ct);
             log.Warning($"{owner}: using the existing key file {defaultFile}, which shaman.json did not name yet");
             await record(defaultFile, ct);
             return existing;
@@ -48,5 +35,21 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
         log.Info($"{owner}: created key {defaultFile}");
         await record(defaultFile, ct);
         return key;
+    }
+
+    /// <summary>A key that cannot be used is never replaced silently: the account or the deployed certificate
+    /// depends on it. The error says how to get a new one on purpose.</summary>
+    private static async Task<ECDsa> LoadAsync(string path, string owner, CancellationToken ct)
+    {
+        try
+        {
+            return await KeyFile.LoadAsync(path, ct);
+        }
+        catch (KeyFileException e)
+        {
+            throw new KeyFileException(e.Path, $"{e.Reason}. It is the {owner} key; restore it from a backup, or move the file " +
+                $"away and remove its \"key\" entry from {ProfileSettings.FileName} so that shaman creates a new P-384 key " +
+                (owner == "account" ? "(and, with it, a new account: remove \"account_id\" too)" : "(and orders a certificate for it)"), e);
+        }
     }
 }

@@ -92,14 +92,14 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
             ct.ThrowIfCancellationRequested();
+            // The last lines usually say why it hung; let them arrive before quoting them.
+            await DrainAsync(stdout, stderr);
             throw new ProgramFailedException($"{purpose} program {path} did not finish within {timeout.TotalSeconds:0} s and was killed (authenticatorTimeout in shaman.json)" +
                                              Quote(stderr, standardInput));
         }
         finally
         {
-            // A background child the program left running may hold its output open for ever; what it wrote
-            // until shortly after the exit is enough.
-            await Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(OutputGrace, CancellationToken.None));
+            await DrainAsync(stdout, stderr);
             LogOutput(purpose, path, "stdout", stdout);
             LogOutput(purpose, path, "stderr", stderr);
         }
@@ -107,6 +107,11 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
             throw new ProgramFailedException($"{purpose} program {path} failed with exit status {process.ExitCode}{SignalNote(process.ExitCode)}" +
                                              Quote(stderr, standardInput));
     }
+
+    /// <summary>Waits for both outputs to end, at most <see cref="OutputGrace"/>: a background child the program
+    /// left running may hold them open for ever.</summary>
+    private static Task DrainAsync(OutputCapture stdout, OutputCapture stderr) =>
+        Task.WhenAny(Task.WhenAll(stdout.Completion, stderr.Completion), Task.Delay(OutputGrace, CancellationToken.None));
 
     /// <summary>A name with a slash is relative to the profile; a bare name is looked for in the profile
     /// directory, then on PATH.</summary>

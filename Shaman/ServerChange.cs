@@ -14,22 +14,29 @@ public static class ServerChange
 
     private static readonly string[] CaStateFields = ["order_id", "certificate_id", "replaces", "renewalInfo", "failures", "lastFailure", "lastError"];
 
-    /// <summary>The CA the recorded account belongs to, when it is known to differ from <paramref name="settings"/>.</summary>
-    public static string? PreviousServer(ProfileDocument document, ProfileSettings settings) =>
-        document.Get("account_id") is not null && document.Get(AccountServerField) is { } recorded && !Same(recorded, settings.Server)
-            ? recorded
+    /// <summary>The CA the recorded account belongs to, when it differs from <paramref name="settings"/>: the recorded
+    /// `account_server`, or — for a profile that has none yet (the Python tool's, an older concorde's) — the origin of
+    /// `account_id` when it is not the origin of `server` (an upgrade and a switch to production in one step).</summary>
+    public static string? PreviousServer(ProfileDocument document, ProfileSettings settings)
+    {
+        if (document.Get("account_id") is not { } accountId) return null;
+        if (document.Get(AccountServerField) is { } recorded) return Same(recorded, settings.Server) ? null : recorded;
+        return Uri.TryCreate(accountId, UriKind.Absolute, out var account)
+               && !string.Equals(Origin(account), Origin(settings.Server), StringComparison.Ordinal)
+            ? Origin(account)
             : null;
+    }
 
     public static async Task ApplyAsync(ProfileDocument document, ProfileSettings settings, ShamanLog log, CancellationToken ct)
     {
         if (document.Get("account_id") is null) return;
-        if (document.Get(AccountServerField) is null)
+        if (PreviousServer(document, settings) is not { } previous)
         {
-            // A profile from the Python tool or an older concorde: its account is taken to be the current server's.
-            await document.SetLaterAsync(AccountServerField, settings.Server.AbsoluteUri, ct);
+            // The account is the current server's; a profile that did not say so yet records it with its next save.
+            if (document.Get(AccountServerField) is null)
+                await document.SetLaterAsync(AccountServerField, settings.Server.AbsoluteUri, ct);
             return;
         }
-        if (PreviousServer(document, settings) is not { } previous) return;
         log.Warning($"\"server\" changed from {previous} to {settings.Server}: the account, orders and certificates of the old CA " +
                     "are not valid at the new one; registering there and ordering every certificate anew (keys are kept)");
         await document.UpdateAllAsync(root =>
@@ -41,6 +48,8 @@ public static class ServerChange
                     foreach (var field in CaStateFields) state.Remove(field);
         }, ct);
     }
+
+    private static string Origin(Uri url) => url.GetLeftPart(UriPartial.Authority);
 
     private static bool Same(string recorded, Uri server) =>
         Uri.TryCreate(recorded, UriKind.Absolute, out var url)

@@ -116,6 +116,7 @@ public static class ShamanCommand
 
             using var slots = new SemaphoreSlim(settings.Parallel);
             DomainOutcome?[] results;
+            var unsaved = false;
             try
             {
                 results = await Task.WhenAll(settings.Domains.Select(async domain =>
@@ -134,8 +135,17 @@ public static class ShamanCommand
             finally
             {
                 // A key created by a run that then stopped short (the CA refused, SIGTERM) is named now, so the
-                // next run need not adopt it.
-                await document.SaveUnsavedAsync(CancellationToken.None);
+                // next run need not adopt it. A failure here must not replace why the run is ending: the next run
+                // adopts the key anyway.
+                try
+                {
+                    await document.SaveUnsavedAsync(CancellationToken.None);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    log.Error($"cannot save {document.FilePath}: {e.Message}");
+                    unsaved = true;
+                }
             }
             var failed = results.Count(outcome => outcome is null);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
@@ -145,7 +155,7 @@ public static class ShamanCommand
                 await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
             else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
-            return failed > 0 ? ExitCodes.Failure : ExitCodes.Success;
+            return failed > 0 || unsaved ? ExitCodes.Failure : ExitCodes.Success;
         }
         catch (Exception e) when (e is KeyFileException or IOException or UnauthorizedAccessException or AcmeException or HttpRequestException)
         {

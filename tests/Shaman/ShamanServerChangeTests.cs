@@ -54,4 +54,32 @@ public sealed class ShamanServerChangeTests(PebbleFixture pebble) : IClassFixtur
         Assert.Equal(keys, Directory.EnumerateFiles(profile.Directory, "*.key.priv.pem").ToDictionary(f => f, File.ReadAllText));
         Assert.Empty(next.Lines);
     }
+
+    [Fact]
+    public async Task A_profile_without_account_server_switched_in_the_same_step_is_noticed_by_the_account_url()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var staging = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName("switch-python");
+        staging.Write(staging.Config(Challenge.Http01, ShamanProfile.Http01, name));
+        (await staging.RunAsync()).Exited(0);
+
+        await using var production = await PebbleServer.StartAsync(timeout.Token);
+        using var profile = new ShamanProfile(production);
+        foreach (var file in Directory.EnumerateFiles(staging.Directory, "*.pem").Append(staging.JsonPath))
+            File.Copy(file, profile.PathOf(Path.GetFileName(file)));
+        // As an upgrade from the Python tool and the switch to production in one edit leave it.
+        var config = profile.Read();
+        config.Remove("account_server");
+        config["server"] = production.DirectoryUrl.AbsoluteUri;
+        config["caBundle"] = production.CaBundlePath;
+        profile.Write(config);
+
+        var run = (await profile.RunAsync()).Exited(0);
+
+        var stagingOrigin = pebble.Server.DirectoryUrl.GetLeftPart(UriPartial.Authority);
+        Assert.Contains(run.Lines, l => l.StartsWith($"WARNING \"server\" changed from {stagingOrigin} to {production.DirectoryUrl.AbsoluteUri}", StringComparison.Ordinal));
+        Assert.StartsWith(production.DirectoryUrl.GetLeftPart(UriPartial.Authority), profile.ReadDomain(name)["certificate_id"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(production.DirectoryUrl.AbsoluteUri, profile.Read()["account_server"]!.GetValue<string>());
+    }
 }
