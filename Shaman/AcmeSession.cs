@@ -146,10 +146,6 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         return new AcmeAccountKey(accountKey, account.Location);
     }
 
-    /// <summary>True when the server says the resource is gone (404), as the original checked — with a problem
-    /// document or without one, as Pebble answers for an order or certificate it does not know.</summary>
-    public static bool IsNotFound(AcmeException e) => e.HttpStatus == System.Net.HttpStatusCode.NotFound;
-
     public void Dispose()
     {
         if (ownsHttp) _http?.Dispose();

@@ -165,7 +165,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
         {
             order = fresh ?? await client.GetOrderAsync(account, orderUrl, ct);
         }
-        catch (AcmeException e) when (AcmeSession.IsNotFound(e))
+        catch (AcmeException e) when (e.IsNotFound)
         {
             Log.Info($"{Name}: order {orderUrl} was not found; starting a new one");
             await Document.RemoveAsync(Name, "order_id", ct);
@@ -369,7 +369,7 @@ public sealed class DomainIssuer(DomainSettings domain, ShamanContext context)
             {
                 chain = await client.DownloadCertificateAsync(account, certificateUrl, ct);
             }
-            catch (AcmeException e) when (AcmeSession.IsNotFound(e))
+            catch (AcmeException e) when (e.IsNotFound)
             {
                 Log.Info($"{Name}: certificate {certificateUrl} was not found; ordering a new one");
                 await Document.RemoveAsync(Name, "certificate_id", ct);

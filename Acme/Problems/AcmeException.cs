@@ -14,4 +14,8 @@ public abstract class AcmeException : Exception
     /// was no answer or the problem was recorded on a resource. A 404 means the resource does not exist, whatever
     /// the body says (RFC 7807 §4.2: no problem type means the status code is the whole story).</summary>
     public HttpStatusCode? HttpStatus { get; }
+
+    /// <summary>The server says the resource is gone (404) — with a problem document or without one, as Pebble
+    /// answers for an order or certificate it does not know.</summary>
+    public bool IsNotFound => HttpStatus == HttpStatusCode.NotFound;
 }

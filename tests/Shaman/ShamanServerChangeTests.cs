@@ -29,13 +29,7 @@ public sealed class ShamanServerChangeTests(PebbleFixture pebble) : IClassFixtur
         using var stagingLeaf = staging.AssertCertificate(name);
 
         await using var production = await PebbleServer.StartAsync(ct);
-        using var profile = new ShamanProfile(production);
-        foreach (var file in Directory.EnumerateFiles(staging.Directory, "*.pem").Append(staging.JsonPath))
-            File.Copy(file, profile.PathOf(Path.GetFileName(file)));
-        var config = profile.Read();
-        config["server"] = production.DirectoryUrl.AbsoluteUri;
-        config["caBundle"] = production.CaBundlePath;
-        profile.Write(config);
+        using var profile = SwitchedTo(production, staging, _ => { });
         var keys = Directory.EnumerateFiles(profile.Directory, "*.key.priv.pem").ToDictionary(f => f, File.ReadAllText);
 
         var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
@@ -65,15 +59,8 @@ public sealed class ShamanServerChangeTests(PebbleFixture pebble) : IClassFixtur
         (await staging.RunAsync()).Exited(0);
 
         await using var production = await PebbleServer.StartAsync(timeout.Token);
-        using var profile = new ShamanProfile(production);
-        foreach (var file in Directory.EnumerateFiles(staging.Directory, "*.pem").Append(staging.JsonPath))
-            File.Copy(file, profile.PathOf(Path.GetFileName(file)));
         // As an upgrade from the Python tool and the switch to production in one edit leave it.
-        var config = profile.Read();
-        config.Remove("account_server");
-        config["server"] = production.DirectoryUrl.AbsoluteUri;
-        config["caBundle"] = production.CaBundlePath;
-        profile.Write(config);
+        using var profile = SwitchedTo(production, staging, config => config.Remove("account_server"));
 
         var run = (await profile.RunAsync()).Exited(0);
 
@@ -81,5 +68,20 @@ public sealed class ShamanServerChangeTests(PebbleFixture pebble) : IClassFixtur
         Assert.Contains(run.Lines, l => l.StartsWith($"WARNING \"server\" changed from {stagingOrigin} to {production.DirectoryUrl.AbsoluteUri}", StringComparison.Ordinal));
         Assert.StartsWith(production.DirectoryUrl.GetLeftPart(UriPartial.Authority), profile.ReadDomain(name)["certificate_id"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(production.DirectoryUrl.AbsoluteUri, profile.Read()["account_server"]!.GetValue<string>());
+    }
+
+    /// <summary>The staging profile's files in a directory of <paramref name="production"/>'s, with `server` and
+    /// `caBundle` pointing there: what an administrator's edit of shaman.json amounts to.</summary>
+    private static ShamanProfile SwitchedTo(PebbleServer production, ShamanProfile staging, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var profile = new ShamanProfile(production);
+        foreach (var file in Directory.EnumerateFiles(staging.Directory, "*.pem").Append(staging.JsonPath))
+            File.Copy(file, profile.PathOf(Path.GetFileName(file)));
+        var config = profile.Read();
+        edit(config);
+        config["server"] = production.DirectoryUrl.AbsoluteUri;
+        config["caBundle"] = production.CaBundlePath;
+        profile.Write(config);
+        return profile;
     }
 }
