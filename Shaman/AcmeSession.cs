@@ -120,12 +120,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
 
     private async Task<AcmeAccountKey> AccountAsync(AcmeClient client, ECDsa accountKey, CancellationToken ct)
     {
-        if (document.Get("account_id") is { } recorded)
-        {
-            if (!Uri.TryCreate(recorded, UriKind.Absolute, out var url))
-                throw new ProfileException($"{ProfileSettings.FileName}: \"account_id\" is not a URL: \"{recorded}\"");
-            return new AcmeAccountKey(accountKey, url);
-        }
+        if (new ProfileState(document).AccountUrl is { } recorded) return new AcmeAccountKey(accountKey, recorded);
         return await RegisterAsync(client, accountKey, ct);
     }
 
@@ -137,11 +132,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
             throw new ProfileException($"{ProfileSettings.FileName}: the CA requires an external account binding; add \"eab\": {{\"kid\": \"...\", \"hmacKey\": \"...\"}} with the values from the CA");
         var account = await client.NewAccountAsync(accountKey, settings.Contact, termsOfServiceAgreed: true,
             settings.ExternalAccountBinding?.ToBinding(), ct);
-        await document.UpdateAllAsync(root =>
-        {
-            root["account_id"] = account.Location.AbsoluteUri;
-            root[ServerChange.AccountServerField] = settings.Server.AbsoluteUri;
-        }, ct);
+        await new ProfileState(document).RecordAccountAsync(account.Location, settings.Server, ct);
         log.Info(account.Created ? $"created account {account.Location}" : $"the CA already has an account for this key: {account.Location}");
         return new AcmeAccountKey(accountKey, account.Location);
     }

@@ -5,99 +5,144 @@ using System.Text.Json.Nodes;
 namespace Concorde.Shaman;
 
 /// <summary>The state shaman keeps for one domain in shaman.json, beside the original's `key`, `order_id` and
-/// `certificate_id`: failures for the backoff, the certificate being replaced, and the ARI schedule.</summary>
+/// `certificate_id`: failures for the backoff, the certificate being replaced, the ARI schedule and a pending deploy.
+/// The only code that knows these field names; every change is saved before the method returns.</summary>
 public sealed class DomainState(ProfileDocument document, string name)
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'";
+    private const string KeyField = "key";
+    private const string OrderField = "order_id";
+    private const string CertificateField = "certificate_id";
+    private const string FailuresField = "failures";
+    private const string LastFailureField = "lastFailure";
+    private const string LastErrorField = "lastError";
+    private const string ReplacesField = "replaces";
+    private const string RenewalInfoField = "renewalInfo";
+    private const string DeployPendingField = "deployPending";
 
     /// <summary>Every state field shaman (and the Python tool: `key`, `order_id`, `certificate_id`) records for a domain.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        ["key", "order_id", "certificate_id", "failures", "lastFailure", "lastError", "replaces", "renewalInfo", "deployPending"];
+        [KeyField, OrderField, CertificateField, FailuresField, LastFailureField, LastErrorField, ReplacesField, RenewalInfoField, DeployPendingField];
 
-    public string? OrderId => document.Get(name, "order_id");
-    public string? CertificateId => document.Get(name, "certificate_id");
-    public string? LastError => document.Get(name, "lastError");
+    /// <summary>What belongs to the CA rather than to the administrator: forgotten when `server` names another CA.</summary>
+    private static readonly string[] CaStateFields =
+        [OrderField, CertificateField, ReplacesField, RenewalInfoField, FailuresField, LastFailureField, LastErrorField];
+
+    /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
+    internal static void Validate(JsonObject domain, string where)
+    {
+        foreach (var field in new[] { KeyField, LastFailureField, LastErrorField, ReplacesField })
+            ProfileSettings.OptionalString(domain, field, where);
+        ProfileSettings.OptionalUrl(domain, OrderField, where);
+        ProfileSettings.OptionalUrl(domain, CertificateField, where);
+        ProfileSettings.OptionalNumber(domain, FailuresField, "a count", 0);
+    }
+
+    /// <summary>The key file, relative to the profile directory; null until shaman created or adopted one.</summary>
+    public string? KeyFile => document.Get(name, KeyField);
+    public string? OrderId => document.Get(name, OrderField);
+    public string? CertificateId => document.Get(name, CertificateField);
+    public Uri? OrderUrl => Url(OrderId);
+    public Uri? CertificateUrl => Url(CertificateId);
+    public string? LastError => document.Get(name, LastErrorField);
     /// <summary>The ARI certificate ID of the certificate the next order replaces (RFC 9773 §5).</summary>
-    public string? Replaces => document.Get(name, "replaces");
+    public string? Replaces => document.Get(name, ReplacesField);
 
-    public int Failures => document.GetNode(name, "failures") is JsonValue value && value.TryGetValue<double>(out var count)
+    public int Failures => document.GetNode(name, FailuresField) is JsonValue value && value.TryGetValue<double>(out var count)
         ? (int)Math.Clamp(count, 0, int.MaxValue)
         : 0;
 
-    public DateTimeOffset? LastFailure => ParseTime(document.Get(name, "lastFailure"));
+    public DateTimeOffset? LastFailure => ParseTime(document.Get(name, LastFailureField));
 
     public DateTimeOffset? BackoffUntil =>
         Failures > 0 && LastFailure is { } last ? FailureBackoff.NextAttempt(Failures, last) : null;
 
-    /// <summary>The ARI schedule (null when the CA offers none) and when the CA may be asked again; null when
-    /// shaman never asked, e.g. for a certificate the Python tool issued.</summary>
-    public (AriSchedule? Schedule, DateTimeOffset CheckAfter)? RenewalInfo
+    /// <summary>The last renewal information recorded; null when shaman never asked, e.g. for a certificate the Python
+    /// tool issued.</summary>
+    public RenewalInfoRecord? RenewalInfo
     {
         get
         {
-            if (document.GetNode(name, "renewalInfo") is not JsonObject info) return null;
-            var checkAfter = ParseTime(StringField(info, "checkAfter"));
-            if (checkAfter is null) return null;
+            if (document.GetNode(name, RenewalInfoField) is not JsonObject info) return null;
+            if (ParseTime(StringField(info, "checkAfter")) is not { } checkAfter) return null;
             var start = ParseTime(StringField(info, "windowStart"));
             var end = ParseTime(StringField(info, "windowEnd"));
             var renewAt = ParseTime(StringField(info, "renewAt"));
             var schedule = start is { } s && end is { } e && renewAt is { } r ? new AriSchedule(s, e, r) : null;
-            return (schedule, checkAfter.Value);
+            return new RenewalInfoRecord(schedule, checkAfter);
         }
     }
 
     /// <summary>The certificate file changed and the deploy hook has not yet succeeded for it.</summary>
-    public bool DeployPending => document.GetNode(name, "deployPending") is JsonValue value && value.GetValueKind() == JsonValueKind.True;
+    public bool DeployPending => document.GetNode(name, DeployPendingField) is JsonValue value && value.GetValueKind() == JsonValueKind.True;
+
+    /// <summary>Written with the next save: the next run adopts the file anyway (<see cref="KeyStore"/>).</summary>
+    public Task RecordKeyLaterAsync(string keyFile, CancellationToken ct) => document.SetLaterAsync(name, KeyField, keyFile, ct);
+
+    public Task RecordOrderAsync(Uri order, CancellationToken ct) => document.SetAsync(name, OrderField, order.AbsoluteUri, ct);
+
+    /// <summary>The order is gone or dead: the next step starts a new one.</summary>
+    public Task ForgetOrderAsync(CancellationToken ct) => document.RemoveAsync(name, OrderField, ct);
+
+    /// <summary>The CA says the certificate named in `replaces` was replaced already.</summary>
+    public Task ForgetReplacesAsync(CancellationToken ct) => document.RemoveAsync(name, ReplacesField, ct);
+
+    /// <summary>The issued certificate is on disk: its URL replaces the order, and with it the renewal information of
+    /// the certificate it replaced, in one write.</summary>
+    public Task RecordCertificateAsync(Uri certificate, RenewalInfoRecord? renewalInfo, CancellationToken ct) =>
+        document.UpdateDomainAsync(name, d =>
+        {
+            d[CertificateField] = certificate.AbsoluteUri;
+            d.Remove(OrderField);
+            d.Remove(ReplacesField);
+            if (renewalInfo is null) d.Remove(RenewalInfoField);
+            else d[RenewalInfoField] = RenewalInfoNode(renewalInfo);
+        }, ct);
+
+    /// <summary>A new certificate is needed; <paramref name="replaces"/> names the one it replaces (ARI), if known.</summary>
+    public Task ForgetCertificateAsync(string? replaces, CancellationToken ct) =>
+        document.UpdateDomainAsync(name, d =>
+        {
+            d.Remove(CertificateField);
+            if (replaces is not null) d[ReplacesField] = replaces;
+        }, ct);
+
+    public Task RecordRenewalInfoAsync(RenewalInfoRecord renewalInfo, CancellationToken ct) =>
+        document.UpdateDomainAsync(name, d => d[RenewalInfoField] = RenewalInfoNode(renewalInfo), ct);
 
     public Task SetDeployPendingAsync(bool pending, CancellationToken ct) =>
         pending == DeployPending
             ? Task.CompletedTask
             : document.UpdateDomainAsync(name, d =>
             {
-                if (pending) d["deployPending"] = true;
-                else d.Remove("deployPending");
+                if (pending) d[DeployPendingField] = true;
+                else d.Remove(DeployPendingField);
             }, ct);
 
     public Task RecordFailureAsync(string error, DateTimeOffset now, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d =>
         {
-            d["failures"] = Failures + 1;
-            d["lastFailure"] = FormatTime(now);
-            d["lastError"] = error;
+            d[FailuresField] = Failures + 1;
+            d[LastFailureField] = FormatTime(now);
+            d[LastErrorField] = error;
         }, ct);
 
     /// <summary>Success forgets earlier failures; a run that had none writes nothing.</summary>
     public Task ClearFailuresAsync(CancellationToken ct) =>
-        document.GetNode(name, "failures") is null && document.GetNode(name, "lastFailure") is null && LastError is null
+        document.GetNode(name, FailuresField) is null && document.GetNode(name, LastFailureField) is null && LastError is null
             ? Task.CompletedTask
             : document.UpdateDomainAsync(name, d =>
             {
-                d.Remove("failures");
-                d.Remove("lastFailure");
-                d.Remove("lastError");
+                d.Remove(FailuresField);
+                d.Remove(LastFailureField);
+                d.Remove(LastErrorField);
             }, ct);
 
-    /// <summary>Whether to ask the CA about renewal: when the recorded time to ask again has passed, and once for a
-    /// certificate nobody asked about (one the Python tool issued), so a renewal the CA announces early — e.g.
-    /// before a mass revocation — is not missed until the fallback rule renews. RFC 9773 §4.2 asks clients not to
-    /// query for expired certificates; there is nothing to ask.</summary>
-    public bool IsRenewalInfoDue(DateTimeOffset notAfter, DateTimeOffset now) =>
-        notAfter > now && (RenewalInfo is not { } known || now >= known.CheckAfter);
-
-    public Task SetRenewalInfoAsync(AriSchedule? schedule, DateTimeOffset checkAfter, CancellationToken ct) =>
-        document.UpdateDomainAsync(name, d => d["renewalInfo"] = RenewalInfoNode(schedule, checkAfter), ct);
-
-    /// <summary>The `renewalInfo` object, for a caller that records it together with other changes in one write.</summary>
-    public static JsonObject RenewalInfoNode(AriSchedule? schedule, DateTimeOffset checkAfter)
+    /// <summary>Removes from a domain's object what belonged to the old CA, for <see cref="ProfileState.ForgetCaStateAsync"/>,
+    /// which changes every domain in one write.</summary>
+    internal static void ForgetCaState(JsonObject domain)
     {
-        var info = new JsonObject { ["checkAfter"] = FormatTime(checkAfter) };
-        if (schedule is not null)
-        {
-            info["windowStart"] = FormatTime(schedule.WindowStart);
-            info["windowEnd"] = FormatTime(schedule.WindowEnd);
-            info["renewAt"] = FormatTime(schedule.RenewAt);
-        }
-        return info;
+        foreach (var field in CaStateFields) domain.Remove(field);
     }
 
     /// <summary>A message without the leading "&lt;name&gt;: " it was logged with, for a line that names the domain
@@ -106,6 +151,21 @@ public sealed class DomainState(ProfileDocument document, string name)
         message.StartsWith($"{name}: ", StringComparison.Ordinal) ? message[(name.Length + 2)..] : message;
 
     public static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+    private static JsonObject RenewalInfoNode(RenewalInfoRecord record)
+    {
+        var info = new JsonObject { ["checkAfter"] = FormatTime(record.CheckAfter) };
+        if (record.Schedule is { } schedule)
+        {
+            info["windowStart"] = FormatTime(schedule.WindowStart);
+            info["windowEnd"] = FormatTime(schedule.WindowEnd);
+            info["renewAt"] = FormatTime(schedule.RenewAt);
+        }
+        return info;
+    }
+
+    /// <summary><see cref="Validate"/> refused anything but an absolute URL before the run began.</summary>
+    private static Uri? Url(string? value) => value is null ? null : new Uri(value, UriKind.Absolute);
 
     private static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)

@@ -9,14 +9,18 @@ namespace Concorde.Shaman;
 /// That adoption is also why the name is saved with the next change of shaman.json, not on its own.</summary>
 public sealed class KeyStore(ProfileDocument document, ShamanLog log)
 {
+    public const string AccountKeyFileName = "account.key.priv.pem";
+    private readonly ProfileState _state = new(document);
+
     /// <summary>The account key (`key` at the top of shaman.json, default file account.key.priv.pem).</summary>
     public Task<ECDsa> AccountKeyAsync(CancellationToken ct) =>
-        GetOrCreateAsync(document.Get("key"), "account.key.priv.pem", "account",
-            (value, token) => document.SetLaterAsync("key", value, token), ct);
+        GetOrCreateAsync(_state.KeyFile, AccountKeyFileName, "account", _state.RecordKeyLaterAsync, ct);
 
-    public Task<ECDsa> DomainKeyAsync(DomainSettings domain, CancellationToken ct) =>
-        GetOrCreateAsync(document.Get(domain.Name, "key"), domain.KeyFileName, domain.Name,
-            (value, token) => document.SetLaterAsync(domain.Name, "key", value, token), ct);
+    public Task<ECDsa> DomainKeyAsync(DomainSettings domain, CancellationToken ct)
+    {
+        var state = _state.Domain(domain.Name);
+        return GetOrCreateAsync(state.KeyFile, domain.KeyFileName, domain.Name, state.RecordKeyLaterAsync, ct);
+    }
 
     private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
         Func<string, CancellationToken, Task> record, CancellationToken ct)

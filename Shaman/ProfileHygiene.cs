@@ -20,8 +20,9 @@ public static class ProfileHygiene
         var mode = File.GetUnixFileMode(directory);
         if ((mode & WritableByOthers) != 0 && (mode & UnixFileMode.StickyBit) == 0)
             log.Warning($"{directory} is writable by other users, who could replace shaman.json or the keys; fix: chmod go-w {directory}");
-        var keyFiles = new List<string?> { document.Get("key") };
-        keyFiles.AddRange(settings.Domains.Select(d => document.Get(d.Name, "key")));
+        var state = new ProfileState(document);
+        var keyFiles = new List<string?> { state.KeyFile };
+        keyFiles.AddRange(settings.Domains.Select(d => state.Domain(d.Name).KeyFile));
         foreach (var keyFile in keyFiles.OfType<string>())
         {
             var path = document.ResolvePath(keyFile);

@@ -40,7 +40,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "key", "account_id", ServerChange.AccountServerField,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -53,8 +53,7 @@ public sealed record ProfileSettings
             JsonObject obj => obj,
             var other => throw Error($"\"domains\" must be an object of name → settings, found {Kind(other)}"),
         };
-        OptionalString(root, "key");
-        OptionalUrl(root, "account_id");
+        ProfileState.Validate(root);
         return new ProfileSettings
         {
             Server = ParseServer(root["server"]),
@@ -210,11 +209,7 @@ public sealed record DomainSettings
         if (node is not JsonObject obj)
             throw ProfileSettings.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {ProfileSettings.Kind(node)}");
         var where = $"domain \"{name}\": ";
-        foreach (var field in new[] { "key", "lastFailure", "lastError", "replaces" })
-            ProfileSettings.OptionalString(obj, field, where);
-        ProfileSettings.OptionalUrl(obj, "order_id", where);
-        ProfileSettings.OptionalUrl(obj, "certificate_id", where);
-        ProfileSettings.OptionalNumber(obj, "failures", "a count", 0);
+        DomainState.Validate(obj, where);
         var names = new List<string> { name };
         foreach (var altName in ProfileSettings.StringList(obj["altNames"], $"{where}\"altNames\""))
         {

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Concorde.Shaman;
 
 /// <summary>Notices that `server` now names another CA than the one the account was registered with — typically
@@ -9,44 +7,31 @@ namespace Concorde.Shaman;
 /// Keys are kept: they belong to the administrator, not to a CA.</summary>
 public static class ServerChange
 {
-    /// <summary>The directory URL the account was registered at; the Python tool did not record it.</summary>
-    public const string AccountServerField = "account_server";
-
-    private static readonly string[] CaStateFields = ["order_id", "certificate_id", "replaces", "renewalInfo", "failures", "lastFailure", "lastError"];
-
     /// <summary>The CA the recorded account belongs to, when it differs from <paramref name="settings"/>: the recorded
     /// `account_server`, or — for a profile that has none yet (the Python tool's, an older concorde's) — the origin of
     /// `account_id` when it is not the origin of `server` (an upgrade and a switch to production in one step).</summary>
-    public static string? PreviousServer(ProfileDocument document, ProfileSettings settings)
+    public static string? PreviousServer(ProfileState state, ProfileSettings settings)
     {
-        if (document.Get("account_id") is not { } accountId) return null;
-        if (document.Get(AccountServerField) is { } recorded) return Same(recorded, settings.Server) ? null : recorded;
+        if (state.AccountId is not { } accountId) return null;
+        if (state.AccountServer is { } recorded) return Same(recorded, settings.Server) ? null : recorded;
         return Uri.TryCreate(accountId, UriKind.Absolute, out var account)
                && !string.Equals(Origin(account), Origin(settings.Server), StringComparison.Ordinal)
             ? Origin(account)
             : null;
     }
 
-    public static async Task ApplyAsync(ProfileDocument document, ProfileSettings settings, ShamanLog log, CancellationToken ct)
+    public static async Task ApplyAsync(ProfileState state, ProfileSettings settings, ShamanLog log, CancellationToken ct)
     {
-        if (document.Get("account_id") is null) return;
-        if (PreviousServer(document, settings) is not { } previous)
+        if (state.AccountId is null) return;
+        if (PreviousServer(state, settings) is not { } previous)
         {
             // The account is the current server's; a profile that did not say so yet records it with its next save.
-            if (document.Get(AccountServerField) is null)
-                await document.SetLaterAsync(AccountServerField, settings.Server.AbsoluteUri, ct);
+            if (state.AccountServer is null) await state.RecordAccountServerLaterAsync(settings.Server, ct);
             return;
         }
         log.Warning($"\"server\" changed from {previous} to {settings.Server}: the account, orders and certificates of the old CA " +
                     "are not valid at the new one; registering there and ordering every certificate anew (keys are kept)");
-        await document.UpdateAllAsync(root =>
-        {
-            root.Remove("account_id");
-            root.Remove(AccountServerField);
-            foreach (var domain in settings.Domains)
-                if (root["domains"]?[domain.Name] is JsonObject state)
-                    foreach (var field in CaStateFields) state.Remove(field);
-        }, ct);
+        await state.ForgetCaStateAsync(settings.Domains.Select(d => d.Name), ct);
     }
 
     private static string Origin(Uri url) => url.GetLeftPart(UriPartial.Authority);

@@ -78,10 +78,11 @@ public static class ShamanCommand
         if (options.DryRun)
         {
             var account = new List<string>();
-            if (document.Get("key") is null) account.Add("create the account key account.key.priv.pem");
-            if (ServerChange.PreviousServer(document, settings) is { } previous)
+            var state = new ProfileState(document);
+            if (state.KeyFile is null) account.Add($"create the account key {KeyStore.AccountKeyFileName}");
+            if (ServerChange.PreviousServer(state, settings) is { } previous)
                 account.Add($"forget the account, orders and certificates of {previous} (\"server\" changed), register at {settings.Server} and order every certificate there");
-            else if (document.Get("account_id") is null) account.Add($"create an account at {settings.Server}");
+            else if (state.AccountId is null) account.Add($"create an account at {settings.Server}");
             await environment.Out.WriteAsync(StatusReport.DryRun(plans, account));
         }
         else
@@ -101,7 +102,7 @@ public static class ShamanCommand
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
             ProfileWarnings.Warn(document.Root, settings, log);
-            await ServerChange.ApplyAsync(document, settings, log, ct);
+            await ServerChange.ApplyAsync(new ProfileState(document), settings, log, ct);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
             // needs the CA.

@@ -18,7 +18,7 @@ public static class StatusReport
             rows.Add(
             [
                 plan.Names.Count > 1 ? $"{plan.Name} (+{plan.Names.Count - 1})" : plan.Name,
-                plan.Failures > 0 ? $"{plan.State}, {FailureBackoff.Attempts(plan.Failures)}" : plan.State,
+                plan.Failures > 0 ? $"{DomainPlan.Describe(plan.Stage)}, {FailureBackoff.Attempts(plan.Failures)}" : DomainPlan.Describe(plan.Stage),
                 plan.NotAfter?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
                 plan.NotAfter is { } notAfter ? ((notAfter - now).TotalDays).ToString("0.0", CultureInfo.InvariantCulture) : "-",
                 plan.RenewAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "-",
@@ -62,7 +62,7 @@ public static class StatusReport
                 json.WriteStartArray("names");
                 foreach (var name in plan.Names) json.WriteStringValue(name);
                 json.WriteEndArray();
-                json.WriteString("state", plan.State);
+                json.WriteString("state", DomainPlan.Describe(plan.Stage));
                 WriteOptional(json, "orderUrl", plan.OrderUrl);
                 WriteOptional(json, "certificateUrl", plan.CertificateUrl);
                 WriteOptional(json, "notAfter", plan.NotAfter);

@@ -13,6 +13,10 @@ public static class CertificateId
                   ?? throw new ArgumentException($"certificate {certificate.Subject} has no authority key identifier; ARI needs one");
         if (aki.KeyIdentifier is not { } keyId)
             throw new ArgumentException($"certificate {certificate.Subject} has an authority key identifier without keyIdentifier");
-        return $"{Base64Url.EncodeToString(keyId.Span)}.{Base64Url.EncodeToString(certificate.SerialNumberBytes.Span)}";
+        return For(keyId.Span, certificate.SerialNumberBytes.Span);
     }
+
+    /// <summary>From the two fields as they are in the DER: the AKI keyIdentifier and the serial number's content octets.</summary>
+    public static string For(ReadOnlySpan<byte> authorityKeyIdentifier, ReadOnlySpan<byte> serialNumber) =>
+        $"{Base64Url.EncodeToString(authorityKeyIdentifier)}.{Base64Url.EncodeToString(serialNumber)}";
 }

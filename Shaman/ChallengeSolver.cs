@@ -1,0 +1,92 @@
+using Concorde.Acme;
+using Concorde.Acme.Crypto;
+using Concorde.Acme.Problems;
+using Concorde.Acme.Wire;
+
+namespace Concorde.Shaman;
+
+/// <summary>Gets every authorization of an order valid: picks a challenge with an authenticator, runs it, tells the
+/// server to validate, waits for the verdict, then runs the cleanup program, valid or not.</summary>
+public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context)
+{
+    private string Name => domain.Name;
+    private ShamanLog Log => context.Log;
+
+    public async Task AuthorizeAsync(AcmeClient client, AcmeAccountKey account, Order order, CancellationToken ct)
+    {
+        foreach (var authorizationUrl in order.Authorizations)
+        {
+            var authorization = await client.GetAuthorizationAsync(account, authorizationUrl, ct);
+            switch (authorization.Value.Status)
+            {
+                case AcmeStatus.Valid:
+                    continue;
+                case AcmeStatus.Pending:
+                    Log.Info($"{Name}: authorizing {Describe(authorization.Value)} ({authorizationUrl})");
+                    await SatisfyAsync(client, account, authorization, ct);
+                    break;
+                default:
+                    throw new DomainFailure($"{Name}: authorization for {Describe(authorization.Value)} is " +
+                                            $"{AcmeStatusConverter.Name(authorization.Value.Status)}; a new order starts on the next run");
+            }
+        }
+    }
+
+    private async Task SatisfyAsync(AcmeClient client, AcmeAccountKey account, AcmeResource<Authorization> authorization, CancellationToken ct)
+    {
+        var (challenge, program) = ChallengeChoice.Choose(authorization.Value, domain.Authenticators, context.Settings.Authenticators)
+            ?? throw new DomainFailure($"{Name}: no authenticator for {Describe(authorization.Value)}; the server offers " +
+                                       $"{string.Join(" or ", authorization.Value.Challenges.Select(c => c.Type))}. " +
+                                       "Add one to \"authenticators\" in shaman.json");
+        var identifier = authorization.Value.Identifier;
+        ChallengeRequest? request = null;
+        try
+        {
+            if (challenge.Status == AcmeStatus.Pending)
+            {
+                var token = challenge.Token ?? throw new DomainFailure($"{Name}: challenge {challenge.Url} has no token");
+                var keyAuthorization = KeyAuthorization.For(token, context.Session.AccountKey);
+                var isDns = challenge.Type == Challenge.Dns01;
+                request = new ChallengeRequest(identifier.Value, identifier.Type, challenge.Type, token, keyAuthorization,
+                    isDns ? KeyAuthorization.Dns01RecordName(identifier.Value) : null,
+                    isDns ? KeyAuthorization.Dns01TxtValue(keyAuthorization) : null);
+                await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
+                Log.Info($"{Name}: authenticated {Describe(authorization.Value)} with {challenge.Type}");
+                await client.RespondToChallengeAsync(account, challenge.Url, ct);
+                Log.Info($"{Name}: validating challenge");
+            }
+            try
+            {
+                await client.WaitForAuthorizationAsync(account, authorization, ct);
+            }
+            catch (AcmeProblemException e) when (e.RecordedOnResource)
+            {
+                throw new DomainFailure($"{Name}: validation of {identifier.Value} with {challenge.Type} failed: {e.Problem}. " +
+                                        "Check that the authenticator publishes the response where the CA looks; a new order starts on the next run");
+            }
+            Log.Info($"{Name}: {identifier.Value} is authorized");
+        }
+        finally
+        {
+            if (request is not null) await CleanupAsync(request);
+        }
+    }
+
+    private async Task CleanupAsync(ChallengeRequest request)
+    {
+        var program = domain.Cleanup.GetValueOrDefault(request.ChallengeType) ?? context.Settings.Cleanup.GetValueOrDefault(request.ChallengeType);
+        if (program is null) return;
+        try
+        {
+            // Cleanup runs even when the run is being cancelled: a published record should not linger.
+            await context.Programs.RunAsync(program, $"{Name}: {request.ChallengeType} cleanup", request, CancellationToken.None);
+        }
+        catch (ProgramFailedException e)
+        {
+            Log.Warning(e.Message);
+        }
+    }
+
+    private static string Describe(Authorization authorization) =>
+        authorization.Wildcard ? "*." + authorization.Identifier.Value : authorization.Identifier.Value;
+}

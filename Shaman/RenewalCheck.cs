@@ -1,0 +1,52 @@
+using Concorde.Acme.Wire;
+
+namespace Concorde.Shaman;
+
+/// <summary>What a domain's certificate file is worth: unusable (missing, unreadable, another key's, not naming
+/// every identifier), due for renewal, or current.</summary>
+public enum CertificateStanding
+{
+    Unusable,
+    Due,
+    Current,
+}
+
+/// <summary>The one answer to "is this domain's certificate current, and when is it due?", asked by the no-op path,
+/// the full path and `--status`/`--dry-run` alike.</summary>
+/// <param name="Problem">Why the certificate is unusable, to follow "the certificate …"; null otherwise.</param>
+/// <param name="Timing">When the certificate is due and why; null when it is unusable.</param>
+/// <param name="AskCa">The recorded renewal information (ARI) is due for a refresh: the CA's answer may move the
+/// renewal, so the full path asks before it acts on <see cref="Timing"/>.</param>
+public sealed record RenewalVerdict(CertificateStanding Standing, CertificateFacts? Certificate, string? Problem, RenewalDecision? Timing, bool AskCa)
+{
+    /// <summary>Nothing to do and nobody to ask: the no-op run.</summary>
+    public bool IsCurrentWithoutAsking => Standing == CertificateStanding.Current && !AskCa;
+}
+
+public static class RenewalCheck
+{
+    /// <summary>Pure: every input is a parameter. <paramref name="keyPublicInfo"/> is the SubjectPublicKeyInfo of the
+    /// domain's key, null when the key is not known (then no certificate can be trusted to be its).</summary>
+    public static RenewalVerdict Evaluate(CertificateFacts? certificate, string? certificateProblem, byte[]? keyPublicInfo,
+        IReadOnlyList<Identifier> identifiers, double? renewalDays, RenewalInfoRecord? renewalInfo, DateTimeOffset now)
+    {
+        if (certificate is null) return Unusable(null, certificateProblem ?? "is missing");
+        if (Mismatch(certificate, keyPublicInfo, identifiers) is { } mismatch) return Unusable(certificate, mismatch);
+        var timing = RenewalDecision.Decide(certificate.NotBefore, certificate.NotAfter, now, renewalDays, renewalInfo?.Schedule);
+        return new RenewalVerdict(timing.Renew ? CertificateStanding.Due : CertificateStanding.Current, certificate, null, timing,
+            AriRecheck.IsDue(renewalInfo, certificate.NotAfter, now));
+    }
+
+    /// <summary>Why <paramref name="certificate"/> cannot serve the domain — another key's, or missing a name — or null.
+    /// Nothing is written or kept unless this is null.</summary>
+    public static string? Mismatch(CertificateFacts certificate, byte[]? keyPublicInfo, IReadOnlyList<Identifier> identifiers)
+    {
+        if (keyPublicInfo is null) return "cannot be checked without the domain's key";
+        if (!keyPublicInfo.AsSpan().SequenceEqual(certificate.SubjectPublicKeyInfo))
+            return "belongs to a different key than the domain's private key";
+        return certificate.FirstMissing(identifiers) is { } missing ? $"does not cover {missing.Value}" : null;
+    }
+
+    private static RenewalVerdict Unusable(CertificateFacts? certificate, string problem) =>
+        new(CertificateStanding.Unusable, certificate, problem, null, AskCa: false);
+}
