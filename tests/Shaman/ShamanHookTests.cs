@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.5: `deploy` runs after a domain's certificate file changed (profile-wide or per domain) and its
 /// failure neither re-issues nor backs off; `cleanup` runs after each challenge finished, valid or not, with the

@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.1 without ARI, against Pebble (whose directory has no renewalInfo and whose certificates live
 /// five years): `renewal` days decide when set, else a third of the lifetime; the only ARI state kept is when to

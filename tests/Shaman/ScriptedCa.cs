@@ -7,7 +7,7 @@ using Concorde.Acme.Crypto;
 using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>
 /// A scripted ACME CA for what Pebble 2.4 cannot show shaman (ARI, `replaces`, profiles): <see cref="ScriptedAcme"/>'s

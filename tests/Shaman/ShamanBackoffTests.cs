@@ -2,11 +2,10 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
 using Concorde.Shaman;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.8: a failed domain records failures, lastFailure and lastError; later runs leave it alone — not a
 /// single request — until the backoff (1 h doubling, at most 24 h) expires; --force tries at once; success clears

@@ -10,7 +10,7 @@ using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>A profile directory for in-process runs against a <see cref="ScriptedCa"/>: an account key with its
 /// recorded account, P-384 domain keys, and optionally an existing certificate, as an earlier run would have

@@ -5,11 +5,10 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Concorde.Acme.Wire;
 using Concorde.Shaman;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.9: `--status` (table or `--json`) and `--dry-run` show per domain its names, state, notAfter,
 /// days left, the planned renewal moment and its rule, the last error and the backoff — without a single request

@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.7: `parallel` domains are worked on at once, never more, and shaman.json stays whole. (How
 /// much faster that is, the benchmark measures.)</summary>

@@ -7,7 +7,7 @@ using Concorde.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.1: ACME Renewal Information (RFC 9773) decides renewal where the CA offers it: a random moment
 /// inside the suggested window, kept while the window stays, asked again only after Retry-After, never for an

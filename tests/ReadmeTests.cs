@@ -2,7 +2,7 @@ using Concorde.Cli;
 using Xunit;
 using Concorde.Shaman;
 
-namespace Concorde.Tests.Docs;
+namespace Concorde.Tests;
 
 /// <summary>The README is the administrator's reference: what `--help` says must be in it too.</summary>
 public sealed class ReadmeTests

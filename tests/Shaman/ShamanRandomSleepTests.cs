@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Concorde.Shaman;
 using Concorde.Tests.Cli;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.9–6.10 options: `--random-sleep &lt;seconds&gt;` waits a random time up to the bound before the run
 /// (cron spreading), but not when a person watches stdout on a terminal; `--status`, `--json`, `--dry-run`, `--force`.</summary>

@@ -1,9 +1,8 @@
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.2: `profile` at profile level and per domain goes into newOrder, checked first against the
 /// directory's meta.profiles. Scripted (Pebble 2.4 has no profiles), and against Pebble for the CA without any.</summary>

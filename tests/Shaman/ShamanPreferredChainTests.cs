@@ -1,10 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Acme;
-using Concorde.Tests.Shaman;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.6: `preferredChain` picks, among the default chain and the `Link: rel="alternate"` ones, the chain
 /// whose top certificate is issued by that common name; an unknown name keeps the default and warns. Against a

@@ -2,11 +2,10 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.4: a domain's altNames — DNS names, a wildcard (dns-01 only) and an IP address — go into one
 /// order and one certificate; the map key stays the primary name and the file name.</summary>

@@ -1,11 +1,10 @@
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Acme;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.ShamanFeatures;
+namespace Concorde.Tests.Shaman;
 
 /// <summary>Issue 6.3: `"eab": {"kid", "hmacKey"}` binds the new account to the CA's external account, against a
 /// Pebble with externalAccountBindingRequired; without it the run says what to add. The MAC key is a secret: it
