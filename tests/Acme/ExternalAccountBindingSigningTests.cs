@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Concorde.Acme.Crypto;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Acme;
@@ -21,7 +22,7 @@ public sealed class ExternalAccountBindingSigningTests
         var jws = binding.Sign(accountKey, NewAccountUrl);
 
         var expected = HMACSHA256.HashData(MacKey, Encoding.ASCII.GetBytes(jws.Protected + "." + jws.Payload));
-        Assert.Equal(expected, JwsTests.Base64UrlDecode(jws.Signature));
+        Assert.Equal(expected, RfcBase64Url.Decode(jws.Signature));
     }
 
     [Fact]
@@ -29,7 +30,7 @@ public sealed class ExternalAccountBindingSigningTests
     {
         using var accountKey = KeyCurve.Generate();
 
-        var header = JwsTests.Header(new ExternalAccountBinding("kid-1", MacKey).Sign(accountKey, NewAccountUrl));
+        var header = JwsHeader.Of(new ExternalAccountBinding("kid-1", MacKey).Sign(accountKey, NewAccountUrl));
 
         Assert.Equal(["alg", "kid", "url"], header.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal("HS256", header.GetProperty("alg").GetString());
@@ -45,12 +46,12 @@ public sealed class ExternalAccountBindingSigningTests
 
         var jws = new ExternalAccountBinding("kid-1", MacKey).Sign(accountKey, NewAccountUrl);
 
-        using var payload = JsonDocument.Parse(JwsTests.Base64UrlDecode(jws.Payload));
+        using var payload = JsonDocument.Parse(RfcBase64Url.Decode(jws.Payload));
         var jwk = payload.RootElement;
         Assert.Equal("EC", jwk.GetProperty("kty").GetString());
         Assert.Equal("P-384", jwk.GetProperty("crv").GetString());
-        Assert.Equal(JwsTests.Base64UrlEncode(q.X!), jwk.GetProperty("x").GetString());
-        Assert.Equal(JwsTests.Base64UrlEncode(q.Y!), jwk.GetProperty("y").GetString());
+        Assert.Equal(RfcBase64Url.Encode(q.X!), jwk.GetProperty("x").GetString());
+        Assert.Equal(RfcBase64Url.Encode(q.Y!), jwk.GetProperty("y").GetString());
         Assert.False(jwk.TryGetProperty("d", out _));
     }
 
@@ -61,7 +62,7 @@ public sealed class ExternalAccountBindingSigningTests
     {
         var binding = ExternalAccountBinding.FromBase64Url("kid-1", macKey);
 
-        Assert.Equal(JwsTests.Base64UrlDecode("zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"), binding.MacKey);
+        Assert.Equal(RfcBase64Url.Decode("zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"), binding.MacKey);
     }
 
     [Fact]

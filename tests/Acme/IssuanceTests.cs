@@ -25,8 +25,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
         var issued = await acme.IssueAsync(account, [Identifier.ForDns(name)], challengeType, ct);
 
         using var leaf = issued.Chain.Leaf();
-        Assert.Equal([name], DnsNames(leaf));
-        Assert.Empty(IpAddresses(leaf));
+        Assert.Equal([name], CertificateNames.DnsNames(leaf));
+        Assert.Empty(CertificateNames.IpAddresses(leaf));
         AssertKeyIs(issued, leaf);
         Assert.True(issued.Chain.Certificates().Count >= 2, "the chain holds the leaf and its intermediate");
     }
@@ -45,8 +45,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
         var issued = await acme.IssueAsync(account, identifiers, Challenge.Http01, ct);
 
         using var leaf = issued.Chain.Leaf();
-        Assert.Equal(names.Order(), DnsNames(leaf).Order());
-        Assert.Equal([IPAddress.Loopback], IpAddresses(leaf));
+        Assert.Equal(names.Order(), CertificateNames.DnsNames(leaf).Order());
+        Assert.Equal([IPAddress.Loopback], CertificateNames.IpAddresses(leaf));
         AssertKeyIs(issued, leaf);
     }
 
@@ -65,8 +65,8 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
         var issued = await acme.CompleteAsync(account, order, Challenge.Http01, ct);
 
         using var leaf = issued.Chain.Leaf();
-        Assert.Equal([IPAddress.Loopback], IpAddresses(leaf));
-        Assert.Empty(DnsNames(leaf));
+        Assert.Equal([IPAddress.Loopback], CertificateNames.IpAddresses(leaf));
+        Assert.Empty(CertificateNames.DnsNames(leaf));
         AssertKeyIs(issued, leaf);
     }
 
@@ -87,7 +87,7 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
         var issued = await acme.CompleteAsync(account, order, Challenge.Dns01, ct);
 
         using var leaf = issued.Chain.Leaf();
-        Assert.Equal(["*." + baseDomain], DnsNames(leaf));
+        Assert.Equal(["*." + baseDomain], CertificateNames.DnsNames(leaf));
         AssertKeyIs(issued, leaf);
     }
 
@@ -127,10 +127,4 @@ public sealed class IssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFi
             issued.CertificateKey.ExportSubjectPublicKeyInfo(),
             leafKey.ExportSubjectPublicKeyInfo());
     }
-
-    internal static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
-        certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(san => san.EnumerateDnsNames()).ToArray();
-
-    internal static IEnumerable<IPAddress> IpAddresses(X509Certificate2 certificate) =>
-        certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(san => san.EnumerateIPAddresses()).ToArray();
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Concorde.Acme.Crypto;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Acme;
@@ -30,7 +31,7 @@ public sealed class JwkTests
         using (key)
         {
             var json = Encoding.UTF8.GetString(Jwk.CanonicalJson(key));
-            Assert.Contains($"\"x\":\"{JwsTests.Base64UrlEncode(key.ExportParameters(false).Q.X!)}\"", json, StringComparison.Ordinal);
+            Assert.Contains($"\"x\":\"{RfcBase64Url.Encode(key.ExportParameters(false).Q.X!)}\"", json, StringComparison.Ordinal);
             Assert.StartsWith("A", json.Split("\"x\":\"")[1], StringComparison.Ordinal);
             Assert.Equal(IndependentThumbprint(key), Jwk.Thumbprint(key));
         }
@@ -64,7 +65,7 @@ public sealed class JwkTests
         var keyAuthorization = KeyAuthorization.For("token-123", key);
 
         Assert.Equal("token-123." + IndependentThumbprint(key), keyAuthorization);
-        Assert.Equal(JwsTests.Base64UrlEncode(SHA256.HashData(Encoding.ASCII.GetBytes(keyAuthorization))),
+        Assert.Equal(RfcBase64Url.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(keyAuthorization))),
             KeyAuthorization.Dns01TxtValue(keyAuthorization));
         Assert.Equal(SHA256.HashData(Encoding.ASCII.GetBytes(keyAuthorization)), KeyAuthorization.TlsAlpn01Digest(keyAuthorization));
         Assert.Equal("_acme-challenge.example.com", KeyAuthorization.Dns01RecordName("*.example.com"));
@@ -78,8 +79,8 @@ public sealed class JwkTests
         var json = string.Format(
             System.Globalization.CultureInfo.InvariantCulture,
             "{{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\"{0}\",\"y\":\"{1}\"}}",
-            JwsTests.Base64UrlEncode(q.X!),
-            JwsTests.Base64UrlEncode(q.Y!));
-        return JwsTests.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+            RfcBase64Url.Encode(q.X!),
+            RfcBase64Url.Encode(q.Y!));
+        return RfcBase64Url.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
     }
 }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Concorde.Acme.Crypto;
-using Concorde.Acme.Wire;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Acme;
@@ -21,13 +21,13 @@ public sealed class JwsTests
 
         var jws = JwsSigner.Sign(key, AccountUrl, "nonce-1", Url, payload);
 
-        var signature = Base64UrlDecode(jws.Signature);
+        var signature = RfcBase64Url.Decode(jws.Signature);
         Assert.Equal(96, signature.Length);
         Assert.True(key.VerifyData(Encoding.ASCII.GetBytes(jws.Protected + "." + jws.Payload), signature,
             HashAlgorithmName.SHA384, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
         Assert.False(key.VerifyData(Encoding.ASCII.GetBytes(jws.Protected + "." + jws.Payload + "x"), signature,
             HashAlgorithmName.SHA384, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
-        Assert.Equal(payload, Base64UrlDecode(jws.Payload));
+        Assert.Equal(payload, RfcBase64Url.Decode(jws.Payload));
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class JwsTests
     {
         using var key = KeyCurve.Generate();
 
-        var header = Header(JwsSigner.Sign(key, AccountUrl, "nonce-2", Url, "{}"u8));
+        var header = JwsHeader.Of(JwsSigner.Sign(key, AccountUrl, "nonce-2", Url, "{}"u8));
 
         Assert.Equal(["alg", "kid", "nonce", "url"], header.EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal("ES384", header.GetProperty("alg").GetString());
@@ -50,15 +50,15 @@ public sealed class JwsTests
         using var key = KeyCurve.Generate();
         var q = key.ExportParameters(includePrivateParameters: false).Q;
 
-        var header = Header(JwsSigner.Sign(key, kid: null, "nonce-3", Url, "{}"u8));
+        var header = JwsHeader.Of(JwsSigner.Sign(key, kid: null, "nonce-3", Url, "{}"u8));
 
         Assert.Equal(["alg", "jwk", "nonce", "url"], header.EnumerateObject().Select(p => p.Name).Order());
         var jwk = header.GetProperty("jwk");
         Assert.Equal(["crv", "kty", "x", "y"], jwk.EnumerateObject().Select(p => p.Name));
         Assert.Equal("P-384", jwk.GetProperty("crv").GetString());
         Assert.Equal("EC", jwk.GetProperty("kty").GetString());
-        Assert.Equal(q.X, Base64UrlDecode(jwk.GetProperty("x").GetString()!));
-        Assert.Equal(q.Y, Base64UrlDecode(jwk.GetProperty("y").GetString()!));
+        Assert.Equal(q.X, RfcBase64Url.Decode(jwk.GetProperty("x").GetString()!));
+        Assert.Equal(q.Y, RfcBase64Url.Decode(jwk.GetProperty("y").GetString()!));
         Assert.Equal("nonce-3", header.GetProperty("nonce").GetString());
     }
 
@@ -97,24 +97,8 @@ public sealed class JwsTests
     {
         using var key = KeyCurve.Generate();
 
-        var header = Header(JwsSigner.Sign(key, kid: null, nonce: null, Url, "{}"u8));
+        var header = JwsHeader.Of(JwsSigner.Sign(key, kid: null, nonce: null, Url, "{}"u8));
 
         Assert.False(header.TryGetProperty("nonce", out _));
     }
-
-    internal static JsonElement Header(JwsMessage jws)
-    {
-        using var document = JsonDocument.Parse(Base64UrlDecode(jws.Protected));
-        return document.RootElement.Clone();
-    }
-
-    /// <summary>RFC 7515 Appendix C, written out instead of using the library's decoder.</summary>
-    internal static byte[] Base64UrlDecode(string text)
-    {
-        var standard = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(standard.PadRight(standard.Length + (4 - standard.Length % 4) % 4, '='));
-    }
-
-    internal static string Base64UrlEncode(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -16,7 +16,7 @@ public sealed class NonceRejectionTests(NonceRejectingPebbleFixture pebble) : IC
     [Fact]
     public async Task Issues_certificate_while_the_server_rejects_half_of_the_nonces()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         RecordingHandler? traffic = null;
         using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct, PebbleAcme.FastPolling with { MaxBadNonceRetries = 30 },
@@ -31,7 +31,7 @@ public sealed class NonceRejectionTests(NonceRejectingPebbleFixture pebble) : IC
         }
 
         using var leaf = issued.Chain.Leaf();
-        Assert.Equal([name], IssuanceTests.DnsNames(leaf));
+        Assert.Equal([name], CertificateNames.DnsNames(leaf));
         var exchanges = traffic!.Exchanges;
         var badNonces = exchanges.Count(e => e.ProblemType == "urn:ietf:params:acme:error:badNonce");
         // About twenty signed requests: at 50 % rejection, none rejected has odds of one in a million.

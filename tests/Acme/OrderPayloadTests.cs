@@ -1,5 +1,6 @@
 using System.Net;
 using Concorde.Acme.Wire;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Acme;

@@ -54,13 +54,6 @@ internal static class ContribScript
         throw new InvalidOperationException($"{program} is not installed: apt-get install -y {package} (./build.sh test installs it when run as root)");
     }
 
-    /// <summary>A 60 s deadline for one test, so a hang fails the test instead of the run.</summary>
-    public static CancellationToken Deadline(out CancellationTokenSource source)
-    {
-        source = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return source.Token;
-    }
-
     /// <summary>The repository's contrib/ directory: the nearest ancestor of the test assembly holding both
     /// concorde.csproj and contrib/.</summary>
     private static string FindContribDirectory()

@@ -77,7 +77,7 @@ public sealed partial class CronTests
         Assert.Contains(ProfilesDirectory, command, StringComparison.Ordinal);
         Assert.Contains(ShamanPath, command, StringComparison.Ordinal);
         command = command.Replace(ProfilesDirectory, profiles + "/", StringComparison.Ordinal).Replace(ShamanPath, shaman, StringComparison.Ordinal);
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var run = await ContribScript.RunAsync("/bin/sh", "", new Dictionary<string, string>(), ct, "-c", command);

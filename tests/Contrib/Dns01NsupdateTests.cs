@@ -1,7 +1,5 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -70,7 +68,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         Assert.Contains(run.Lines, l => l == $"INFO {wildcard}: dns-01 authenticator dns01-nsupdate stdout: added TXT _acme-challenge.{BindServer.Zone} at 127.0.0.1");
         AssertPebbleAskedBind($"_acme-challenge.{BindServer.Zone}");
         using var leaf = profile.AssertCertificate(wildcard);
-        Assert.Equal([wildcard], leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames());
+        Assert.Equal([wildcard], CertificateNames.DnsNames(leaf));
     }
 
     [Fact]
@@ -85,7 +83,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         (await profile.RunAsync(NsupdateEnvironment())).Exited(0);
 
         using var leaf = profile.AssertCertificate(name);
-        Assert.Equal(["*." + name, name], leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames().Order(StringComparer.Ordinal));
+        Assert.Equal(["*." + name, name], CertificateNames.DnsNames(leaf).Order(StringComparer.Ordinal));
         // Both authorizations were answered at _acme-challenge.shop.test.example; the second update kept the first value.
         Assert.Equal(2, (await TxtAsync($"_acme-challenge.{name}")).Count);
     }
@@ -113,7 +111,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
     public async Task Script_adds_a_TXT_value_next_to_others_and_cleanup_deletes_exactly_that_value()
     {
         const string record = "_acme-challenge.both." + BindServer.Zone;
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var bin = new TempDirectory("concorde-contrib-bin-");
         var cleanup = ContribScript.LinkAsCleanup(bin.Path, ContribScript.Dns01Nsupdate);
@@ -134,7 +132,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
     public async Task A_key_the_server_does_not_know_fails_with_the_servers_answer_and_no_secret_is_printed()
     {
         const string record = "_acme-challenge.wrong-key." + BindServer.Zone;
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var keys = new TempDirectory("concorde-tsig-");
         // Same key name, another secret: BIND must reject the signature.
@@ -156,7 +154,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
     [Fact]
     public async Task A_name_outside_the_servers_zones_is_refused_by_the_server()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         (await RunScriptAsync("_acme-challenge.www.other.example", Value1, ct)).FailedNaming("dynamic update of _acme-challenge.www.other.example");
@@ -176,7 +174,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
     [InlineData("CONCORDE_CHALLENGE_TYPE", "http-01", "dns-01 only, not http-01")]
     public async Task Missing_or_unsafe_settings_are_named_and_nothing_is_sent(string variable, string value, string message)
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var environment = NsupdateEnvironment("_acme-challenge.settings." + BindServer.Zone, Value1);
         if (value.Length == 0) environment.Remove(variable);
@@ -189,7 +187,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
 
     private async Task<IReadOnlyList<string>> TxtAsync(string record)
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         return await fixture.Bind.QueryTxtAsync(record, ct);
     }

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -121,7 +120,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
     public async Task Script_refuses_a_token_outside_base64url_and_writes_nothing(string token)
     {
         using var webroot = new TempDirectory("concorde-webroot-");
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         (await RunScriptAsync(webroot.Path, $"{token}\n{token}.thumbprint\n", ct)).FailedNaming("refusing token");
@@ -133,7 +132,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
     public async Task Script_refuses_a_key_authorization_for_another_token()
     {
         using var webroot = new TempDirectory("concorde-webroot-");
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         (await RunScriptAsync(webroot.Path, "token1\ntoken2.thumbprint\n", ct)).FailedNaming("does not start with \"token1.\"");
@@ -149,7 +148,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
         var file = Path.Combine(directory, "tok_EN-1");
         File.WriteAllText(file, "stale");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         // sh -c 'umask 077; exec script': a restrictive umask must not leave the web server unable to read it.
@@ -167,7 +166,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
     public async Task Script_creates_the_challenge_directory_readable_by_the_web_server()
     {
         using var webroot = new TempDirectory("concorde-webroot-");
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         (await ContribScript.RunAsync("/bin/sh", "abc\nabc.def\n", new Dictionary<string, string> { ["WEBROOT"] = webroot.Path }, ct,
@@ -185,7 +184,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
         using var bin = new TempDirectory("concorde-contrib-bin-");
         var cleanup = ContribScript.LinkAsCleanup(bin.Path, ContribScript.Http01Webroot);
         var file = Path.Combine(webroot.Path, ".well-known", "acme-challenge", "abc");
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         (await RunScriptAsync(webroot.Path, "abc\nabc.def\n", ct)).Succeeded();
@@ -202,7 +201,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
     {
         using var webroot = new TempDirectory("concorde-webroot-");
         var missing = webroot.Combine("not-there");
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         (await RunScriptAsync(missing, "abc\nabc.def\n", ct)).FailedNaming($"web root {missing} does not exist; set WEBROOT");

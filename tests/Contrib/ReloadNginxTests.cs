@@ -99,7 +99,7 @@ public sealed class ReloadNginxTests : IDisposable
             if (value.Length == 0) environment.Remove(name);
             else environment[name] = value;
         }
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         return await ContribScript.RunAsync(ContribScript.ReloadNginx, "", environment, ct);
     }

@@ -1,3 +1,4 @@
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Contrib;
@@ -30,7 +31,7 @@ public sealed class ShellScriptTests
     [MemberData(nameof(Scripts))]
     public async Task Passes_shellcheck(string script)
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var run = await ContribScript.RunAsync(ContribScript.Locate("shellcheck", "shellcheck"), "", new Dictionary<string, string>(), ct,
@@ -45,7 +46,7 @@ public sealed class ShellScriptTests
         var line = File.ReadAllLines(ContribScript.PathOf("cron/shaman")).Single(l => l.Length > 0 && char.IsAsciiDigit(l[0]));
         // m h dom mon dow user command: the command is everything after the sixth field.
         var command = string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(6));
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var run = await ContribScript.RunAsync(ContribScript.Locate("shellcheck", "shellcheck"), $"#!/bin/sh\n{command}\n",

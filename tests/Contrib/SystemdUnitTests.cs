@@ -1,5 +1,4 @@
 using System.Globalization;
-using Concorde.Tests.Cli;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -36,7 +35,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
     public async Task Systemd_analyze_verify_accepts_both_units_without_a_single_warning()
     {
         using var units = CopyUnits();
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var verify = await ContribScript.RunAsync(SystemdAnalyze(), "", new Dictionary<string, string>(), ct,
@@ -51,7 +50,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
     public async Task Systemd_analyze_security_rates_the_sandbox_well_below_medium_exposure()
     {
         using var units = CopyUnits();
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         // The overall exposure is 0.0–10.0 (threshold ×10); 2.5 and below is "OK", 5.0 "MEDIUM". It is 2.0 now.
@@ -66,7 +65,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
     public async Task The_timer_fires_twice_a_day_twelve_hours_apart()
     {
         var calendar = Assert.Single(Settings(Timer), s => s.Key == "OnCalendar").Value;
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var next = await ContribScript.RunAsync(SystemdAnalyze(), "", new Dictionary<string, string> { ["TZ"] = "UTC" }, ct,

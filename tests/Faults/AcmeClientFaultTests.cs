@@ -3,7 +3,6 @@ using Concorde.Acme;
 using Concorde.Acme.Http;
 using Concorde.Acme.Problems;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -270,7 +269,7 @@ public sealed class AcmeClientFaultTests(PebbleFixture pebble, ITestOutputHelper
     [InlineData("newOrder")]
     public async Task Directory_missing_a_required_endpoint_is_refused_at_once(string endpoint)
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         await using var proxy = FaultProxy.Start(pebble.Server);
         proxy.Inject(Fault.WithoutJsonMembers(endpoint), HttpMethod.Get, PebblePaths.Directory, FaultRule.Always);
@@ -286,7 +285,7 @@ public sealed class AcmeClientFaultTests(PebbleFixture pebble, ITestOutputHelper
     [Fact]
     public async Task Directory_missing_an_optional_endpoint_fails_only_what_needs_it()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         await using var proxy = FaultProxy.Start(pebble.Server);
         proxy.Inject(Fault.WithoutJsonMembers("revokeCert", "keyChange"), HttpMethod.Get, PebblePaths.Directory);
@@ -319,7 +318,7 @@ public sealed class AcmeClientFaultTests(PebbleFixture pebble, ITestOutputHelper
     [Fact]
     public async Task Untrusted_server_certificate_fails_at_once_without_retrying()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         await using var proxy = FaultProxy.Start(pebble.Server);
         var time = new AutoAdvancingTimeProvider(DateTimeOffset.UtcNow);
@@ -356,7 +355,7 @@ public sealed class AcmeClientFaultTests(PebbleFixture pebble, ITestOutputHelper
 
     private async Task<Connected> ConnectAsync(AcmeClientOptions? options = null)
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         var proxy = FaultProxy.Start(pebble.Server);
         var time = new AutoAdvancingTimeProvider(DateTimeOffset.UtcNow);
         var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct, options ?? Fast, directoryUrl: proxy.DirectoryUrl, time: time);

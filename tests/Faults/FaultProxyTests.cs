@@ -1,5 +1,4 @@
 using Concorde.Acme.Wire;
-using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -11,7 +10,7 @@ public sealed class FaultProxyTests(PebbleFixture pebble) : IClassFixture<Pebble
     [Fact]
     public async Task Clean_issuance_passes_through_and_every_url_points_at_the_proxy()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         await using var proxy = FaultProxy.Start(pebble.Server);
         using var acme = await PebbleAcme.ConnectAsync(pebble.Server, ct, directoryUrl: proxy.DirectoryUrl);
@@ -38,7 +37,7 @@ public sealed class FaultProxyTests(PebbleFixture pebble) : IClassFixture<Pebble
     [Fact]
     public async Task Urls_of_the_server_origin_are_rewritten_to_the_proxy()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         await using var proxy = FaultProxy.Start(pebble.Server);
         // Pebble then builds its URLs from its own origin, as a CA with a fixed base URL would.
@@ -57,7 +56,7 @@ public sealed class FaultProxyTests(PebbleFixture pebble) : IClassFixture<Pebble
     [Fact]
     public async Task Rules_match_by_method_and_path_by_index_and_run_out()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         await using var proxy = FaultProxy.Start(pebble.Server);
         using var http = pebble.Server.CreateTrustingHttpClient();

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Faults;
 
@@ -23,7 +24,7 @@ public sealed record ProxiedRequest(int Index, string Method, string Target, IRe
             {
                 using var jws = JsonDocument.Parse(Body);
                 if (!jws.RootElement.TryGetProperty("protected", out var encoded)) return null;
-                using var header = JsonDocument.Parse(Convert.FromBase64String(Base64(encoded.GetString() ?? "")));
+                using var header = JsonDocument.Parse(RfcBase64Url.Decode(encoded.GetString() ?? ""));
                 return header.RootElement.TryGetProperty("nonce", out var nonce) ? nonce.GetString() : null;
             }
             catch (JsonException)
@@ -35,11 +36,6 @@ public sealed record ProxiedRequest(int Index, string Method, string Target, IRe
 
     public override string ToString() => $"#{Index} {Method} {Target}{(Fault is null ? "" : $" [{Fault}]")}";
 
-    private static string Base64(string base64Url)
-    {
-        var text = base64Url.Replace('-', '+').Replace('_', '/');
-        return text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=');
-    }
 }
 
 /// <summary>A complete response the proxy is about to send: what the upstream server answered (with its URLs

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -39,7 +38,7 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
         using var leaf = profile.AssertCertificate(name);
         Assert.Empty(run.ErrorLines);
         Assert.All(rules, rule => Assert.True(rule.Applied > 0, $"{rule.Faults[0]} never applied{Environment.NewLine}{run}"));
-        AssertNoTemporaryFiles(profile);
+        profile.AssertNoTemporaryFiles();
         // Each retry line names the domain it is for: domains run side by side on one client.
         var retries = run.Lines.Where(l => l.Contains("; retrying in ", StringComparison.Ordinal)).ToList();
         Assert.Contains(retries, l => l.Contains("answered HTTP 503", StringComparison.Ordinal));
@@ -102,7 +101,7 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
         Assert.True(rule.Applied > 0);
         AssertFailedWithOneLine(failed, name, says);
         Assert.False(File.Exists(profile.PathOf(ShamanProfile.CertificateFile(name))), "no certificate file after a failed issuance");
-        AssertNoTemporaryFiles(profile);
+        profile.AssertNoTemporaryFiles();
         var keys = KeyHashes(profile);
 
         proxy.ClearFaults();
@@ -226,8 +225,6 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
         Directory.EnumerateFiles(profile.Directory, "*.key.priv.pem").ToDictionary(
             path => Path.GetFileName(path)!, path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))));
 
-    private static void AssertNoTemporaryFiles(ShamanProfile profile) =>
-        Assert.Empty(Directory.EnumerateFiles(profile.Directory, "*.tmp"));
 
     /// <summary>Runs shaman and samples its peak resident set (VmHWM) until it exits.</summary>
     private static async Task<(ShamanRun Run, long PeakKiB)> RunMeasuringPeakMemoryAsync(ShamanProfile profile)

@@ -1,5 +1,6 @@
 using Concorde.Cli;
 using Concorde.Tests.Cli;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Hostile;
@@ -24,7 +25,7 @@ public sealed class CliHostileFileTests
         ["--ca-bundle is a directory"] = (s => ["--ca-bundle", s.Outside, "directory", Server], "CA bundle"),
         ["--ca-bundle holds a key"] = (s =>
         {
-            File.WriteAllText(s.OutsidePath("key.pem"), ShamanHostileFilesTests.P384());
+            File.WriteAllText(s.OutsidePath("key.pem"), KeyPem.NewP384());
             return ["--ca-bundle", s.OutsidePath("key.pem"), "directory", Server];
         }, "no certificate"),
         ["account key is a dangling symlink"] = (s =>
@@ -34,7 +35,7 @@ public sealed class CliHostileFileTests
         }, "cannot be read"),
         ["certificate argument is a key"] = (s =>
         {
-            File.WriteAllText(s.OutsidePath("key.pem"), ShamanHostileFilesTests.P384());
+            File.WriteAllText(s.OutsidePath("key.pem"), KeyPem.NewP384());
             return ["renewal-info", Server, s.OutsidePath("key.pem")];
         }, "key.pem"),
     };
@@ -67,7 +68,7 @@ public sealed class CliHostileFileTests
     public async Task Empty_eab_mac_key_is_a_usage_error()
     {
         using var sandbox = new Sandbox();
-        File.WriteAllText(sandbox.OutsidePath("account.key"), ShamanHostileFilesTests.P384());
+        File.WriteAllText(sandbox.OutsidePath("account.key"), KeyPem.NewP384());
 
         var run = await InProcessCli.RunOfflineAsync("unreg", sandbox.OutsidePath("account.key"), Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key", "");
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Concorde.Acme;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Acme;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Hostile;

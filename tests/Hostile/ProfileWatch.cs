@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Concorde.Tests.Shaman;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Hostile;

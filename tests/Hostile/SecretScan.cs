@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Hostile;
@@ -29,11 +30,11 @@ internal sealed class SecretScan
         foreach (var (line, i) in body.Split('\n').Select((l, i) => (l.Trim(), i)))
             Add($"{name} PEM line {i + 1}", line);
         var der = Convert.FromBase64String(string.Concat(body.Where(c => !char.IsWhiteSpace(c))));
-        Add($"{name} PKCS#8 base64url", Base64Url(der));
+        Add($"{name} PKCS#8 base64url", RfcBase64Url.Encode(der));
         using var key = ECDsa.Create();
         key.ImportFromPem(pem);
         var d = key.ExportParameters(includePrivateParameters: true).D!;
-        Add($"{name} private scalar base64url", Base64Url(d));
+        Add($"{name} private scalar base64url", RfcBase64Url.Encode(d));
         Add($"{name} private scalar base64", Convert.ToBase64String(d));
         Add($"{name} private scalar hex", Convert.ToHexString(d));
         Add($"{name} private scalar hex", Convert.ToHexStringLower(d));
@@ -43,7 +44,7 @@ internal sealed class SecretScan
     public void AddMacKey(string base64Url)
     {
         Add("EAB MAC key", base64Url);
-        var bytes = Convert.FromBase64String(base64Url.Replace('-', '+').Replace('_', '/').PadRight((base64Url.Length + 3) / 4 * 4, '='));
+        var bytes = RfcBase64Url.Decode(base64Url);
         Add("EAB MAC key base64", Convert.ToBase64String(bytes).TrimEnd('='));
         Add("EAB MAC key hex", Convert.ToHexString(bytes));
         Add("EAB MAC key hex", Convert.ToHexStringLower(bytes));
@@ -67,5 +68,4 @@ internal sealed class SecretScan
             Assert.False(text.Contains(mark, StringComparison.Ordinal), $"{where} contains a JWS body ({mark})");
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using Concorde.Tests.Shaman;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Hostile;
@@ -41,7 +41,7 @@ public sealed class ShamanBadProfileTests
     {
         var (text, says) = Unparsable[label];
 
-        await AssertRefusedAsync(label, Encoding.UTF8.GetBytes(text()), says);
+        await ShamanRefusal.AssertRefusedAsync(label, Encoding.UTF8.GetBytes(text()), says);
     }
 
     /// <summary>Top-level fields of the wrong type or range (beyond tests/Shaman), merged into a valid profile.</summary>
@@ -86,7 +86,7 @@ public sealed class ShamanBadProfileTests
     [MemberData(nameof(WrongSettings))]
     public async Task Wrong_setting_is_refused_naming_the_field_and_nothing_changes(string setting, string[] says)
     {
-        await AssertRefusedAsync(setting, Merged($"{{{setting}}}"), says);
+        await ShamanRefusal.AssertRefusedAsync(setting, Merged($"{{{setting}}}"), says);
     }
 
     /// <summary>Settings of one domain of the wrong type; each message names the domain and the field.</summary>
@@ -113,7 +113,7 @@ public sealed class ShamanBadProfileTests
         var config = JsonNode.Parse(Valid())!.AsObject();
         config["domains"]![Domain] = JsonNode.Parse(settings);
 
-        await AssertRefusedAsync(settings, Encoding.UTF8.GetBytes(config.ToJsonString()), says);
+        await ShamanRefusal.AssertRefusedAsync(settings, Encoding.UTF8.GetBytes(config.ToJsonString()), says);
     }
 
     /// <summary>Names a certificate may not have (they also become file names), beyond tests/Shaman's binary cases,
@@ -145,7 +145,7 @@ public sealed class ShamanBadProfileTests
         var config = JsonNode.Parse(Valid())!.AsObject();
         config["domains"] = new JsonObject { ["ok.example.com"] = new JsonObject(), [name] = new JsonObject() };
 
-        var stderr = await AssertRefusedAsync($"name {jsonName}", Encoding.UTF8.GetBytes(config.ToJsonString()), ["domain \"", reason]);
+        var stderr = await ShamanRefusal.AssertRefusedAsync($"name {jsonName}", Encoding.UTF8.GetBytes(config.ToJsonString()), ["domain \"", reason]);
 
         Assert.DoesNotContain('\0', stderr);
     }
@@ -167,7 +167,7 @@ public sealed class ShamanBadProfileTests
     [MemberData(nameof(NulInPaths))]
     public async Task File_field_with_a_NUL_byte_is_refused_naming_the_field(string settings, string[] says)
     {
-        await AssertRefusedAsync(settings, Merged(settings), says);
+        await ShamanRefusal.AssertRefusedAsync(settings, Merged(settings), says);
     }
 
     /// <summary>State fields that must be URLs are only checked when used: the keys are written first, then every
@@ -183,7 +183,7 @@ public sealed class ShamanBadProfileTests
     [MemberData(nameof(StateThatIsNotAUrl))]
     public async Task Recorded_id_that_is_not_a_url_is_refused_before_anything_is_written(string settings, string[] says)
     {
-        await AssertRefusedAsync(settings, Merged(settings), says);
+        await ShamanRefusal.AssertRefusedAsync(settings, Merged(settings), says);
     }
 
     /// <summary>Bytes that are not UTF-8 inside a string parse lazily: JsonObject throws an unhandled
@@ -193,7 +193,7 @@ public sealed class ShamanBadProfileTests
     [InlineData("in the server URL", "{\"server\": \"https://127.0.0.1:9/\xfe\", \"domains\": {\"a.example.com\": {}}}")]
     public async Task Shaman_json_that_is_not_utf8_is_refused_with_one_line(string where, string latin1)
     {
-        await AssertRefusedAsync($"invalid UTF-8 {where}", Encoding.Latin1.GetBytes(latin1), ["shaman.json", "UTF-8"]);
+        await ShamanRefusal.AssertRefusedAsync($"invalid UTF-8 {where}", Encoding.Latin1.GetBytes(latin1), ["shaman.json", "UTF-8"]);
     }
 
     /// <summary>A FIFO named shaman.json blocks the read (open(2) waits for a writer) and SIGTERM cannot end it.
@@ -212,7 +212,7 @@ public sealed class ShamanBadProfileTests
 
         var run = (await ShamanProcess.RunAsync([profile], timeout: TimeSpan.FromSeconds(10))).Exited(2);
 
-        AssertOneLine(run, ["shaman.json"]);
+        ShamanRefusal.AssertOneLine(run, ["shaman.json"]);
         DirectorySnapshot.AssertUnchanged(before, DirectorySnapshot.Take(sandbox.Root), "FIFO");
     }
 
@@ -229,41 +229,4 @@ public sealed class ShamanBadProfileTests
     /// <summary>A valid profile (the base every case changes) that would contact nobody reachable.</summary>
     private static string Valid() =>
         "{\"server\": \"" + Unreachable + "\", \"renewal\": 30, \"authenticators\": {\"http-01\": \"auth.sh\"}, \"domains\": {\"" + Domain + "\": {}}}";
-
-    /// <summary>Writes <paramref name="shamanJson"/> into a profile inside a <see cref="Sandbox"/> (with an
-    /// authenticator beside it), runs shaman and checks the refusal: exit 2, nothing on stdout, one line on stderr
-    /// containing every word of <paramref name="says"/>, and the whole sandbox exactly as before. Returns stderr.</summary>
-    internal static async Task<string> AssertRefusedAsync(string label, byte[] shamanJson, string[] says)
-    {
-        using var sandbox = new Sandbox();
-        var profile = Directory.CreateDirectory(Path.Combine(sandbox.Nest, "profile")).FullName;
-        await File.WriteAllBytesAsync(Path.Combine(profile, "shaman.json"), shamanJson);
-        var authenticator = Path.Combine(profile, "auth.sh");
-        await File.WriteAllTextAsync(authenticator, "#!/bin/sh\ntouch ../../outside/authenticator-ran\n");
-        File.SetUnixFileMode(authenticator, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        // Old enough that a rewrite within the same clock tick would still show.
-        foreach (var path in Directory.EnumerateFileSystemEntries(sandbox.Root, "*", SearchOption.AllDirectories).Append(sandbox.Root))
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-1));
-        var before = DirectorySnapshot.Take(sandbox.Root);
-
-        var run = await ShamanProcess.RunAsync([profile]);
-
-        Assert.True(run.ExitCode == 2, $"{label}: expected exit status 2{Environment.NewLine}{run}");
-        AssertOneLine(run, says);
-        DirectorySnapshot.AssertUnchanged(before, DirectorySnapshot.Take(sandbox.Root), label);
-        return run.Stderr;
-    }
-
-    private static void AssertOneLine(ShamanRun run, string[] says)
-    {
-        Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
-        // Advice for programmers that a profile's author cannot follow.
-        Assert.DoesNotContain("reader options", run.Stderr, StringComparison.Ordinal);
-        Assert.True(run.Stdout.Length == 0, $"nothing belongs on stdout:{Environment.NewLine}{run}");
-        var line = run.Stderr.TrimEnd('\n');
-        Assert.True(line.StartsWith("shaman: ", StringComparison.Ordinal) && !line.Contains('\n'),
-            $"expected one line \"shaman: …\" on stderr:{Environment.NewLine}{run}");
-        foreach (var word in says)
-            Assert.True(line.Contains(word, StringComparison.Ordinal), $"the message should contain {word}:{Environment.NewLine}{run}");
-    }
 }

@@ -192,7 +192,7 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         // Started as `shaman`, it speaks as shaman.
         Assert.Contains("shaman: interrupted; stopped before finishing", run.Stderr.Split('\n'));
         watch.AssertConsistent($"after SIG{signal}");
-        Assert.All(sleepers, p => Assert.True(ShamanAuthenticatorTests.IsGone(int.Parse(File.ReadAllText(p).Trim())), "an authenticator's sleep outlived shaman"));
+        Assert.All(sleepers, p => Assert.True(ProcessLiveness.IsGone(int.Parse(File.ReadAllText(p).Trim())), "an authenticator's sleep outlived shaman"));
         Assert.All(names, name => Assert.NotNull(profile.ReadDomain(name)["order_id"]));
 
         var next = (await profile.RunAsync()).Exited(0);
@@ -221,7 +221,7 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         ];
         foreach (var file in stale)
         {
-            File.WriteAllText(profile.PathOf(file), file.Contains(".priv.pem", StringComparison.Ordinal) ? ShamanHostileFilesTests.P384()[..100] : "{");
+            File.WriteAllText(profile.PathOf(file), file.Contains(".priv.pem", StringComparison.Ordinal) ? KeyPem.NewP384()[..100] : "{");
             File.SetUnixFileMode(profile.PathOf(file), ShamanProfile.PrivateMode);
             File.SetLastWriteTimeUtc(profile.PathOf(file), DateTime.UtcNow.AddDays(-1));
         }

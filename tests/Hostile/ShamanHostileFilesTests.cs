@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -68,8 +67,8 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         ["domain key: P-256"] = (s => s.DomainKey(Ec(ECCurve.NamedCurves.nistP256, k => k.ExportPkcs8PrivateKeyPem())), [DomainKeyFile, "256", "P-384"]),
         ["domain key: encrypted PKCS#8"] = (s => s.DomainKey(Ec(ECCurve.NamedCurves.nistP384, k => k.ExportEncryptedPkcs8PrivateKeyPem("secret",
             new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)))), [DomainKeyFile, "encrypted"]),
-        ["domain key: truncated to half"] = (s => s.DomainKey(P384()[..(P384().Length / 2)]), [DomainKeyFile, "PEM"]),
-        ["domain key: body cut, footer kept"] = (s => s.DomainKey(BodyCut(P384())), [DomainKeyFile, "P-384"]),
+        ["domain key: truncated to half"] = (s => s.DomainKey(KeyPem.NewP384()[..(KeyPem.NewP384().Length / 2)]), [DomainKeyFile, "PEM"]),
+        ["domain key: body cut, footer kept"] = (s => s.DomainKey(BodyCut(KeyPem.NewP384())), [DomainKeyFile, "P-384"]),
         ["domain key: garbage"] = (s => s.DomainKey(Convert.ToBase64String(RandomNumberGenerator.GetBytes(300))), [DomainKeyFile, "PEM"]),
         ["domain key: empty"] = (s => s.DomainKey(""), [DomainKeyFile, "PEM"]),
         ["domain key: a certificate"] = (s => s.DomainKey(File.ReadAllText(s.Profile.Server.CaBundlePath)), [DomainKeyFile, "CERTIFICATE"]),
@@ -94,7 +93,7 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         ["caBundle: a directory"] = (s => s.Config["caBundle"] = s.Sandbox.Outside, ["outside", "CA bundle"]),
         ["caBundle: a private key, no certificate"] = (s =>
         {
-            File.WriteAllText(s.Sandbox.OutsidePath("not-a-ca.pem"), P384());
+            File.WriteAllText(s.Sandbox.OutsidePath("not-a-ca.pem"), KeyPem.NewP384());
             s.Config["caBundle"] = s.Sandbox.OutsidePath("not-a-ca.pem");
         }, ["not-a-ca.pem", "no certificate"]),
         ["authenticator: missing"] = (s => s.UseAuthenticator("missing.sh"), ["missing.sh", "not found"]),
@@ -143,7 +142,7 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         Assert.False(File.Exists(profile.PathOf(ShamanProfile.CertificateFile(name))), $"{label}: no certificate may be written");
         foreach (var (file, content) in keysBefore) Assert.Equal(content, File.ReadAllText(file));
         DirectorySnapshot.AssertUnchanged(outside, sandbox.SnapshotOutside(profile.Directory), label);
-        AssertNoTemporaryFiles(profile);
+        profile.AssertNoTemporaryFiles();
     }
 
     /// <summary>ProfileHygiene.Check (new) sees File.Exists true for a dangling symlink, then File.GetUnixFileMode
@@ -180,13 +179,13 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
     {
         ["domain key ../../outside/domain.pem"] = s =>
         {
-            File.WriteAllText(s.Sandbox.OutsidePath("domain.pem"), P384());
+            File.WriteAllText(s.Sandbox.OutsidePath("domain.pem"), KeyPem.NewP384());
             File.SetUnixFileMode(s.Sandbox.OutsidePath("domain.pem"), ShamanProfile.PrivateMode);
             s.Domain["key"] = "../../outside/domain.pem";
         },
         ["account key at an absolute path outside"] = s =>
         {
-            File.WriteAllText(s.Sandbox.OutsidePath("account.pem"), P384());
+            File.WriteAllText(s.Sandbox.OutsidePath("account.pem"), KeyPem.NewP384());
             File.SetUnixFileMode(s.Sandbox.OutsidePath("account.pem"), ShamanProfile.PrivateMode);
             s.Config["key"] = s.Sandbox.OutsidePath("account.pem");
         },
@@ -433,9 +432,6 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         Directory.EnumerateFiles(profile.Directory).Where(f => f.EndsWith(".pem", StringComparison.Ordinal) && new FileInfo(f).LinkTarget is null)
             .ToDictionary(f => f, File.ReadAllText);
 
-    internal static void AssertNoTemporaryFiles(ShamanProfile profile) =>
-        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(profile.Directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
-
     private static ECDsa LoadKey(ShamanProfile profile, string recorded)
     {
         var key = ECDsa.Create();
@@ -445,8 +441,6 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
 
     private static long Kilobytes(string hwmFile) =>
         long.Parse(File.ReadAllText(hwmFile).Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries)[1]);
-
-    internal static string P384() => Ec(ECCurve.NamedCurves.nistP384, k => k.ExportPkcs8PrivateKeyPem()) + "\n";
 
     private static string Ec(ECCurve curve, Func<ECDsa, string> export)
     {

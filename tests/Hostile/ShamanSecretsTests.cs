@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Cli;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -195,7 +193,7 @@ public sealed partial class ShamanSecretsTests(PebbleFixture pebble, ITestOutput
             ["domains"] = new JsonObject { ["a.example.com"] = new JsonObject() },
         };
 
-        await ShamanBadProfileTests.AssertRefusedAsync(server, Encoding.UTF8.GetBytes(config.ToJsonString()), ["\"server\"", "https", server]);
+        await ShamanRefusal.AssertRefusedAsync(server, Encoding.UTF8.GetBytes(config.ToJsonString()), ["\"server\"", "https", server]);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

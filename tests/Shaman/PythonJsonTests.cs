@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Concorde.Shaman;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Shaman;

@@ -1,3 +1,4 @@
+using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Shaman;
 

@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Concorde.Acme.Crypto;
-using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Shaman;

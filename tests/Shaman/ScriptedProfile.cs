@@ -6,7 +6,6 @@ using Concorde.Acme.Crypto;
 using Concorde.Acme.Keys;
 using Concorde.Cli;
 using Concorde.Shaman;
-using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 using Xunit;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Crypto;
-using Concorde.Tests.Acme;
 using Concorde.Shaman;
 using Concorde.Tests.Support;
 using Xunit;

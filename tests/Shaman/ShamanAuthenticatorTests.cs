@@ -149,21 +149,7 @@ public sealed class ShamanAuthenticatorTests(PebbleFixture pebble) : IClassFixtu
         var error = Assert.Single(run.ErrorLines, l => l.StartsWith($"ERROR {name}: ", StringComparison.Ordinal));
         Assert.Contains("did not finish within 1 s", error, StringComparison.Ordinal);
         var pid = int.Parse(File.ReadAllText(profile.PathOf("hang.pid")).Trim());
-        Assert.True(IsGone(pid), $"the authenticator's child {pid} was not killed");
-    }
-
-    /// <summary>No such process, or a zombie nobody has reaped yet (PID 1 of a container may not reap).</summary>
-    internal static bool IsGone(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return true;
-        }
+        Assert.True(ProcessLiveness.IsGone(pid), $"the authenticator's child {pid} was not killed");
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Support;
@@ -44,8 +43,7 @@ public sealed class ShamanCrashResumeTests(PebbleFixture pebble) : IClassFixture
         var keyFiles = new[] { ShamanProfile.AccountKeyFile, ShamanProfile.KeyFile(name) };
         foreach (var file in keyFiles)
         {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-            File.WriteAllText(profile.PathOf(file), key.ExportPkcs8PrivateKeyPem() + "\n");
+            File.WriteAllText(profile.PathOf(file), KeyPem.NewP384());
             File.SetUnixFileMode(profile.PathOf(file), ShamanProfile.PrivateMode);
         }
         var pems = keyFiles.Select(f => File.ReadAllText(profile.PathOf(f))).ToList();
@@ -79,7 +77,7 @@ public sealed class ShamanCrashResumeTests(PebbleFixture pebble) : IClassFixture
         using var leaf = profile.AssertCertificate(name);
         foreach (var (file, pem) in keysBefore)
             Assert.True(pem == File.ReadAllText(profile.PathOf(file)), $"kill point {killPoint}: {file} changed on resume{Environment.NewLine}{resumed}");
-        Assert.DoesNotContain(Directory.EnumerateFiles(profile.Directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        profile.AssertNoTemporaryFiles();
         return new Outcome(killPoint, killed, recorded);
     }
 

@@ -33,7 +33,7 @@ public sealed class ShamanParallelTests(PebbleFixture pebble) : IClassFixture<Pe
         await PythonFormat.AssertFormattedAsync(text);
         var domains = JsonNode.Parse(text)!["domains"]!.AsObject();
         Assert.Equal(names.Order(StringComparer.Ordinal), domains.Select(d => d.Key).Order(StringComparer.Ordinal));
-        Assert.DoesNotContain(Directory.EnumerateFiles(profile.Directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        profile.AssertNoTemporaryFiles();
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Acme;
+using Concorde.Tests.Support;
 using Xunit;
 
 namespace Concorde.Tests.Shaman;

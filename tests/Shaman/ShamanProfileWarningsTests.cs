@@ -25,7 +25,7 @@ public sealed class ShamanProfileWarningsTests(PebbleFixture pebble) : IClassFix
 
         using var leaf = profile.AssertCertificate(name);
         // The certificate has the primary name only, and the failing deploy hook never ran (exit 0).
-        Assert.Equal([name], Concorde.Tests.Acme.IssuanceTests.DnsNames(leaf));
+        Assert.Equal([name], CertificateNames.DnsNames(leaf));
         Assert.Equal(
             [
                 $"WARNING shaman.json: unknown field \"altnames\" in domain \"{name}\" has no effect (it is kept in the file); did you mean \"altNames\"?",

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Concorde.Acme;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -15,7 +14,7 @@ public sealed class ShamanPythonProfileTests(PebbleFixture pebble) : IClassFixtu
     [Fact]
     public async Task Profile_written_by_the_python_tool_continues_its_order_and_keeps_its_format()
     {
-        var ct = PebbleAcme.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("python");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Concorde.Shaman;
-using Concorde.Tests.Cli;
 using Concorde.Tests.Support;
 using Xunit;
 

@@ -35,6 +35,6 @@ public sealed class ShamanRenewalTests(PebbleFixture pebble) : IClassFixture<Peb
         Assert.Equal(keyPem, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name))));
         Assert.Equal(firstPem, await new StreamReader(reader).ReadToEndAsync());
         Assert.NotEqual(firstPem, File.ReadAllText(certificatePath));
-        Assert.DoesNotContain(Directory.EnumerateFiles(profile.Directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        profile.AssertNoTemporaryFiles();
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Concorde.Tests.Cli;
 using Concorde.Tests.Support;
 using Xunit;
 

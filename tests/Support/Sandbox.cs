@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Hostile;
+namespace Concorde.Tests.Support;
 
 /// <summary>A temporary directory that holds a profile two levels down (<c>sandbox/nest/profile</c>) and decoy
 /// files beside it (<c>sandbox/outside/…</c>), so that "../x" and "../../x" from the profile land inside the

@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Concorde.Cli;
 
-namespace Concorde.Tests.Cli;
+namespace Concorde.Tests.Support;
 
 /// <summary>Runs <see cref="CliCommand"/> in process with captured streams and a given way to reach a server.</summary>
 internal static class InProcessCli

@@ -2,9 +2,8 @@ using System.Net;
 using System.Text.Json;
 using Concorde.Acme;
 using Concorde.Acme.Crypto;
-using Concorde.Tests.Support;
 
-namespace Concorde.Tests.Acme;
+namespace Concorde.Tests.Support;
 
 /// <summary>
 /// A scripted ACME server for protocol cases Pebble does not produce: a directory (with renewalInfo and
@@ -76,14 +75,14 @@ internal static class ScriptedAcme
     public static JsonElement ProtectedHeader(ScriptedHandler.RecordedRequest request)
     {
         using var jws = JsonDocument.Parse(request.Body);
-        using var header = JsonDocument.Parse(JwsTests.Base64UrlDecode(jws.RootElement.GetProperty("protected").GetString()!));
+        using var header = JsonDocument.Parse(RfcBase64Url.Decode(jws.RootElement.GetProperty("protected").GetString()!));
         return header.RootElement.Clone();
     }
 
     /// <summary>The decoded JSON payload of a recorded JWS request.</summary>
     public static JsonElement Payload(ScriptedHandler.RecordedRequest request)
     {
-        using var payload = JsonDocument.Parse(JwsTests.Base64UrlDecode(EncodedPayload(request)));
+        using var payload = JsonDocument.Parse(RfcBase64Url.Decode(EncodedPayload(request)));
         return payload.RootElement.Clone();
     }
 

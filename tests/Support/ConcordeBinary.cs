@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Cli;
+namespace Concorde.Tests.Support;
 
 /// <summary>Runs the published Native-AOT binary named by CONCORDE_BIN (./build.sh publishes out/concorde and
 /// `./build.sh test` sets the variable). Without it the end-to-end tests fail, never skip.</summary>

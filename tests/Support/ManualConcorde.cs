@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Cli;
+namespace Concorde.Tests.Support;
 
 /// <summary>An administrator at a shell: runs the concorde binary against one Pebble (always with
 /// `--ca-bundle`), keeps files in a temporary directory, and publishes challenge responses through

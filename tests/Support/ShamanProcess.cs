@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Concorde.Tests.Cli;
-using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>Runs the published Native-AOT binary (CONCORDE_BIN, see <see cref="ConcordeBinary"/>) exactly as an
 /// administrator's cron job does: through a symlink named <c>shaman</c>, with the profile directory as argument,

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Xunit;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>python3 as the oracle of the original tool's file format: <c>json.dump(config, f, indent=4, sort_keys=True)</c>.</summary>
 internal static class PythonFormat

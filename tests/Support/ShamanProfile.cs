@@ -4,10 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Concorde.Shaman;
-using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>A temporary shaman profile directory for one Pebble: authenticator scripts that publish through
 /// challtestsrv's management API with curl (as an administrator's would publish to a web root or DNS), the
@@ -154,11 +153,14 @@ internal sealed class ShamanProfile : IDisposable
         using var domainKey = LoadKey(KeyFile(name));
         using var leafKey = leaf.GetECDsaPublicKey() ?? throw new InvalidDataException("the leaf has no ECDSA key");
         Assert.Equal(Convert.ToHexString(domainKey.ExportSubjectPublicKeyInfo()), Convert.ToHexString(leafKey.ExportSubjectPublicKeyInfo()));
-        var san = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
-        Assert.Contains(name, san.EnumerateDnsNames());
+        Assert.Contains(name, CertificateNames.DnsNames(leaf));
         Assert.True(leaf.NotAfter > DateTime.Now, "the certificate is current");
         return leaf;
     }
+
+    /// <summary>No ".tmp" left behind: every file shaman wrote was renamed into place or removed.</summary>
+    public void AssertNoTemporaryFiles() =>
+        Assert.DoesNotContain(System.IO.Directory.EnumerateFileSystemEntries(Directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
 
     public ECDsa LoadKey(string file)
     {

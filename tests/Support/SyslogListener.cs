@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>A Unix datagram socket standing in for /dev/log (CONCORDE_SYSLOG_SOCKET points shaman at it) that
 /// reads continuously, as a syslog daemon does: the kernel queues only a few datagrams per socket.</summary>

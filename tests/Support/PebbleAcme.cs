@@ -3,10 +3,9 @@ using Concorde.Acme;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Acme;
+namespace Concorde.Tests.Support;
 
 /// <summary>
 /// The Acme library pointed at a <see cref="PebbleServer"/>: an <see cref="AcmeClient"/> over the library's own
@@ -39,11 +38,11 @@ internal sealed class PebbleAcme : IDisposable
     /// <summary>The token of the deadline <see cref="ConnectUnderDeadlineAsync"/> started; none otherwise.</summary>
     public CancellationToken Cancellation => deadline?.Token ?? CancellationToken.None;
 
-    /// <summary>A 60 s <see cref="Deadline"/> for one test, then <see cref="ConnectAsync"/> under it; the deadline's
+    /// <summary>A 60 s <see cref="TestDeadline"/> for one test, then <see cref="ConnectAsync"/> under it; the deadline's
     /// token is <see cref="Cancellation"/>, and disposing the client ends both.</summary>
     public static async Task<PebbleAcme> ConnectUnderDeadlineAsync(PebbleServer server)
     {
-        var ct = Deadline(out var source);
+        var ct = TestDeadline.Start(out var source);
         try
         {
             var acme = await ConnectAsync(server, ct);
@@ -77,13 +76,6 @@ internal sealed class PebbleAcme : IDisposable
             http.Dispose();
             throw;
         }
-    }
-
-    /// <summary>A cancellation token that ends a hung test instead of the whole run.</summary>
-    public static CancellationToken Deadline(out CancellationTokenSource source)
-    {
-        source = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return source.Token;
     }
 
     /// <summary>A name no other test uses; challtestsrv resolves every name to 127.0.0.1.</summary>

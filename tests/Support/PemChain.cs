@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Xunit;
 
-namespace Concorde.Tests.Hostile;
+namespace Concorde.Tests.Support;
 
 /// <summary>A certificate file read strictly: every PEM block is a CERTIFICATE that parses, nothing but
 /// whitespace lies between or around them (a file cut short leaves a block without its END line), there is a
@@ -49,7 +49,7 @@ internal sealed class PemChain
         using var leafKey = Leaf.GetECDsaPublicKey();
         Assert.True(leafKey is not null, "the leaf has no ECDSA key");
         Assert.Equal(Convert.ToHexString(key.ExportSubjectPublicKeyInfo()), Convert.ToHexString(leafKey.ExportSubjectPublicKeyInfo()));
-        var names = Leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames();
+        var names = CertificateNames.DnsNames(Leaf);
         Assert.Contains(name, names, StringComparer.OrdinalIgnoreCase);
     }
 }
