@@ -152,30 +152,22 @@ internal sealed class BindServer : IAsyncDisposable
     /// <summary>True once named reports "running"; false when it could not bind its port (the caller retries).</summary>
     private async Task<bool> WaitUntilServingAsync(CancellationToken ct)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(StartTimeout);
-        while (true)
-        {
-            var log = Log;
-            if (log.Contains("address in use", StringComparison.OrdinalIgnoreCase) || log.Contains("could not listen", StringComparison.Ordinal))
-                return false;
-            // named -g logs "<timestamp> running" once every zone is loaded and every listener is up.
-            if (log.Split('\n').Any(line => line.TrimEnd().EndsWith(" running", StringComparison.Ordinal)))
-                return true;
-            if (_named.HasExited)
-                throw new InvalidOperationException(
-                    $"named exited with {_named.ExitCode} while starting (with AppArmor enforcing, its profile may forbid " +
-                    $"the temporary directory):{Environment.NewLine}{log}");
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"named did not report \"running\" within {StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{log}");
-            }
-        }
+        await Eventually.WaitUntilAsync(() => CouldNotBind(Log) || IsRunning(Log) || _named.HasExited, StartTimeout,
+            "named to report \"running\" or fail", ct);
+        var log = Log;
+        if (CouldNotBind(log)) return false;
+        if (IsRunning(log)) return true;
+        throw new InvalidOperationException(
+            $"named exited with {_named.ExitCode} while starting (with AppArmor enforcing, its profile may forbid " +
+            $"the temporary directory):{Environment.NewLine}{log}");
     }
+
+    private static bool CouldNotBind(string log) =>
+        log.Contains("address in use", StringComparison.OrdinalIgnoreCase) || log.Contains("could not listen", StringComparison.Ordinal);
+
+    /// <summary>named -g logs "&lt;timestamp&gt; running" once every zone is loaded and every listener is up.</summary>
+    private static bool IsRunning(string log) =>
+        log.Split('\n').Any(line => line.TrimEnd().EndsWith(" running", StringComparison.Ordinal));
 
     private void Append(string? line)
     {

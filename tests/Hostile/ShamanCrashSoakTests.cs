@@ -178,8 +178,8 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         var watch = new ProfileWatch(profile, names, testFilePrefix: "slow-");
         using var shaman = ShamanProcess.Start([profile.Directory]);
         var sleepers = names.Select(name => profile.PathOf($"slow-{name}.pid")).ToList();
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-            while (!sleepers.All(p => File.Exists(p) && File.ReadAllText(p).EndsWith('\n'))) await Task.Delay(20, wait.Token);
+        await Eventually.WaitUntilAsync(() => sleepers.All(p => File.Exists(p) && File.ReadAllText(p).EndsWith('\n')),
+            TimeSpan.FromSeconds(30), "every authenticator to write its sleep's pid");
 
         var clock = Stopwatch.StartNew();
         await SendSignalAsync(shaman.ProcessId, signal);

@@ -115,7 +115,9 @@ public sealed partial class ShamanSecretsTests(PebbleFixture pebble, ITestOutput
         Assert.False(run.ExitCode == 127 || run.Stderr.Contains("strace:", StringComparison.Ordinal),
             $"this test needs strace (apt-get install -y strace):{Environment.NewLine}{run}");
         run.Exited(0);
-        await Task.Delay(200); // the watcher's last events
+        var keyFiles = Directory.EnumerateFiles(profile.Directory, "*.priv.pem").Select(Path.GetFileName).ToList();
+        await Eventually.WaitUntilAsync(() => keyFiles.All(key => watched.Any(seen => seen.Name == key)), TimeSpan.FromSeconds(10),
+            "the file watcher to report every key file");
 
         var files = Directory.EnumerateFiles(profile.Directory, "strace.out.*").ToList();
         var text = string.Join('\n', files.Select(File.ReadAllText));

@@ -38,7 +38,7 @@ public sealed class ShamanBackoffTests(PebbleFixture pebble) : IClassFixture<Peb
 
         var skipped = (await profile.RunAsync()).Exited(1);
 
-        Assert.Equal(requests, PebbleTraffic.Requests(pebble.Server));
+        Assert.Equal(requests, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
         var warning = Assert.Single(skipped.Lines, l => l.StartsWith("WARNING ", StringComparison.Ordinal));
         // The last error is quoted without its leading domain name: the line names the domain once.
         Assert.StartsWith($"WARNING {broken}: skipped after 1 failed attempt until {lastFailure.AddHours(1):yyyy-MM-dd HH:mm} UTC " +

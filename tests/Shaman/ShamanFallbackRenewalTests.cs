@@ -57,7 +57,7 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         Assert.Contains(second.Lines, l => l.StartsWith($"{name}: would do nothing: valid for ", StringComparison.Ordinal)
                                            && l.EndsWith("at a third of the lifetime remaining", StringComparison.Ordinal));
         Assert.Empty(third.Lines);
-        Assert.Equal(requests, PebbleTraffic.Requests(pebble.Server));
+        Assert.Equal(requests, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
         Assert.Equal(before, profile.Snapshot());
     }
 
@@ -72,9 +72,9 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         (await profile.RunAsync()).Exited(0);
 
         AssertAskAgainInADay(profile.ReadDomain(name), started);
-        var requests = await SettledRequestsAsync();
+        var requests = await PebbleTraffic.SettledRequestsAsync(pebble.Server);
         (await profile.RunAsync()).Exited(0);
-        Assert.Equal(requests, await SettledRequestsAsync());
+        Assert.Equal(requests, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
 
         // As the Python tool leaves it: a certificate, no renewalInfo.
         var config = profile.Read();
@@ -89,12 +89,12 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         // --dry-run says what the run then did, and asks nothing itself.
         Assert.Contains(dryRun.Lines, l => l.StartsWith($"{name}: would ask the CA for renewal information (ARI), then renew only if it says so; until then valid for ", StringComparison.Ordinal));
 
-        Assert.Equal(requests + 1, await SettledRequestsAsync(expected: requests + 1));
+        Assert.Equal(requests + 1, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
         Assert.Equal(directoryFetches + 1, PebbleTraffic.Requests(pebble.Server, DirectoryPath));
         Assert.Empty(migrated.Lines);
         AssertAskAgainInADay(profile.ReadDomain(name), started);
         (await profile.RunAsync()).Exited(0);
-        Assert.Equal(requests + 1, await SettledRequestsAsync());
+        Assert.Equal(requests + 1, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
     }
 
     private string DirectoryPath => pebble.Server.DirectoryUrl.AbsolutePath;
@@ -107,16 +107,5 @@ public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFix
         var checkAfter = DateTimeOffset.Parse(info["checkAfter"]!.GetValue<string>(), CultureInfo.InvariantCulture);
         // Recorded to the second.
         Assert.InRange(checkAfter, runStarted.AddDays(1).AddSeconds(-1), DateTimeOffset.UtcNow.AddDays(1));
-    }
-
-    /// <summary>Pebble's request count once its log has caught up: at least <paramref name="expected"/> (waiting up
-    /// to five seconds for it), then unchanged for a moment.</summary>
-    private async Task<int> SettledRequestsAsync(int expected = 0)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
-        while (PebbleTraffic.Requests(pebble.Server) < expected && DateTimeOffset.UtcNow < deadline)
-            await Task.Delay(20);
-        await Task.Delay(100);
-        return PebbleTraffic.Requests(pebble.Server);
     }
 }

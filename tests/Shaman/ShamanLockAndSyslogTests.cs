@@ -18,8 +18,7 @@ public sealed partial class ShamanLockAndSyslogTests(PebbleFixture pebble) : ICl
         using var holder = ShamanProcess.Start([profile.Directory]);
         // The slow authenticator runs inside the first shaman's locked section.
         var marker = profile.PathOf(ShamanProfile.SlowStartedMarker);
-        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-            while (!File.Exists(marker)) await Task.Delay(20, wait.Token);
+        await Eventually.WaitUntilAsync(() => File.Exists(marker), TimeSpan.FromSeconds(30), "the first run's authenticator to start");
         var before = profile.Snapshot();
 
         var second = (await profile.RunAsync()).Exited(75);

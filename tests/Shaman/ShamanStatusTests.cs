@@ -44,7 +44,7 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
         var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
         var forcedDryRun = (await ShamanProcess.RunAsync(["--dry-run", "--force", profile.Directory])).Exited(0);
 
-        Assert.Equal(requests, PebbleTraffic.Requests(pebble.Server));
+        Assert.Equal(requests, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
         Assert.Equal(before, profile.Snapshot());
 
         var rows = table.Lines.Select(l => Columns().Split(l)).ToList();
@@ -110,7 +110,7 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
                 $"{name}: would create the key {name}.key.priv.pem, then order a certificate for {name}",
             ], run.Lines);
         Assert.Equal(before, profile.Snapshot());
-        Assert.Equal(requests, PebbleTraffic.Requests(pebble.Server));
+        Assert.Equal(requests, await PebbleTraffic.SettledRequestsAsync(pebble.Server));
     }
 
     [Fact]

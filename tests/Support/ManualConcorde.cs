@@ -87,13 +87,11 @@ internal sealed class ManualConcorde(PebbleServer server) : IDisposable
 
     public async Task WaitUntilReadyAsync(Account account, Uri order, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 40; attempt++)
+        await Eventually.WaitUntilAsync(async () =>
         {
             var status = (await RegAsync(account, ct, "order", "status", order.AbsoluteUri)).Succeeded();
-            if (status.Json().GetProperty("status").GetString() == "ready") return;
-            await Task.Delay(250, ct);
-        }
-        Assert.Fail($"order {order} did not become ready");
+            return status.Json().GetProperty("status").GetString() == "ready";
+        }, TimeSpan.FromSeconds(10), $"order {order} to become ready", ct);
     }
 
     /// <summary>The whole manual flow; returns the order, the certificate key and the PEM chain file.</summary>

@@ -119,13 +119,9 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
     }
 
     /// <summary>The logs are read from the processes' output in the background: the last lines may need a moment.</summary>
-    private static async Task AssertLogEventuallyContainsAsync(Func<string> log, string[] expected, CancellationToken ct)
-    {
-        for (var i = 0; i < 40 && !expected.All(line => log().Contains(line, StringComparison.Ordinal)); i++)
-            await Task.Delay(50, ct);
-        foreach (var line in expected)
-            Assert.Contains(line, log(), StringComparison.Ordinal);
-    }
+    private static Task AssertLogEventuallyContainsAsync(Func<string> log, string[] expected, CancellationToken ct) =>
+        Eventually.WaitUntilAsync(() => expected.All(line => log().Contains(line, StringComparison.Ordinal)), TimeSpan.FromSeconds(10),
+            $"the log to contain{Environment.NewLine}{string.Join(Environment.NewLine, expected)}", ct);
 
     [Fact]
     public async Task EabRequiredServerAdvertisesExternalAccountRequired()

@@ -11,9 +11,11 @@ internal sealed class SyslogListener : IDisposable
     private readonly List<string> _datagrams = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reading;
+    private readonly string _path;
 
     public SyslogListener(string path, bool read = true)
     {
+        _path = path;
         _socket.Bind(new UnixDomainSocketEndPoint(path));
         Environment = new Dictionary<string, string> { ["CONCORDE_SYSLOG_SOCKET"] = path };
         _reading = read ? ReadAsync() : Task.CompletedTask;
@@ -21,21 +23,20 @@ internal sealed class SyslogListener : IDisposable
 
     public IReadOnlyDictionary<string, string> Environment { get; }
 
-    /// <summary>Everything received, once nothing more arrives (call after shaman has exited).</summary>
+    /// <summary>Everything shaman sent (call after it has exited). A Unix datagram socket delivers in order, so once
+    /// an end marker sent now has been read, so has every datagram before it.</summary>
     public async Task<IReadOnlyList<string>> ReceivedAsync()
     {
-        int count;
-        do
-        {
-            lock (_datagrams) count = _datagrams.Count;
-            await Task.Delay(100);
-        } while (_socket.Available > 0 || count != Count());
-        lock (_datagrams) return _datagrams.ToList();
+        var marker = $"end of test {Guid.NewGuid():N}";
+        using (var sender = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified))
+            await sender.SendToAsync(Encoding.UTF8.GetBytes(marker), SocketFlags.None, new UnixDomainSocketEndPoint(_path));
+        await Eventually.WaitUntilAsync(() => Received().Contains(marker), TimeSpan.FromSeconds(10), "the syslog listener to read its end marker");
+        return Received().Where(datagram => datagram != marker).ToList();
     }
 
-    private int Count()
+    private List<string> Received()
     {
-        lock (_datagrams) return _datagrams.Count;
+        lock (_datagrams) return _datagrams.ToList();
     }
 
     private async Task ReadAsync()
