@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Concorde.Tests.Cli;
 
-/// <summary>The manual issuance flow of issue 3, command by command through the published binary, and
+/// <summary>The manual issuance flow, command by command through the published binary, and
 /// revocation both ways.</summary>
 public sealed class CliIssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>, IDisposable
 {

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace Concorde.Tests.Faults;
 
-/// <summary>Issue 5 §1, library level: the <see cref="AcmeClient"/> through a <see cref="FaultProxy"/> in front of
+/// <summary>Network and server faults at library level: the <see cref="AcmeClient"/> through a <see cref="FaultProxy"/> in front of
 /// Pebble. Where HTTP and ACME allow it the client retries, bounded, waiting Retry-After or backing off; otherwise it
 /// throws one typed exception whose message is one line naming the URL. Waits run on a clock that records them
 /// instead of spending them; only request timeouts (1 s here) take real time.</summary>

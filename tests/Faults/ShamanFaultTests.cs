@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace Concorde.Tests.Faults;
 
-/// <summary>Issue 5 §1 end to end: the published binary, run as `shaman`, against Pebble behind a
+/// <summary>Network and server faults end to end: the published binary, run as `shaman`, against Pebble behind a
 /// <see cref="FaultProxy"/>. A fault HTTP allows retrying is ridden out within the run; any other fails only its
 /// domain, with one ERROR line naming it, and leaves no partial file and every key untouched; the next run without
 /// faults completes the certificate with the same keys. (A failed domain backs off for an hour; the next run here

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>Issue 5 §3 for the manual tool, beyond tests/Cli/CliArgumentTests (which covers missing, extra and
+/// <summary>Hostile files given to the manual tool, beyond tests/Cli/CliArgumentTests (which covers missing, extra and
 /// malformed arguments and missing files): file arguments that are symlinks, directories or the wrong kind of
 /// PEM. Each fails before any network traffic with exit 1 and one line naming the path, and nothing is created
 /// outside what the command was asked to write.</summary>
@@ -62,8 +62,8 @@ public sealed class CliHostileFileTests
         DirectorySnapshot.AssertUnchanged(before, DirectorySnapshot.Take(sandbox.Root), label);
     }
 
-    /// <summary>An empty --eab-hmac-key is valid base64url (no bytes), so the command goes to the CA with an empty
-    /// MAC key, where `--contact ""` is a usage error. Expected: a usage error naming the option (exit 2).</summary>
+    /// <summary>An empty --eab-hmac-key, though valid base64url (no bytes), is a usage error naming the option (exit 2),
+    /// as `--contact ""` is, found offline.</summary>
     [Fact]
     public async Task Empty_eab_mac_key_is_a_usage_error()
     {

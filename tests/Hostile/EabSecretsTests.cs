@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>Issue 5 §4 with external account binding (RFC 8555 §7.3.4): the MAC key a CA hands out is a secret
+/// <summary>Secrets with external account binding (RFC 8555 §7.3.4): the MAC key a CA hands out is a secret
 /// that shaman (`"eab"` in shaman.json) and `concorde unreg … create --eab-hmac-key` use but never print, log or
 /// send to syslog, in any spelling, not even at debug level, along with the keys and JWS bodies. The wrong and
 /// malformed MAC key cases of shaman are in tests/Shaman/ShamanEabTests; the CLI's are here.</summary>

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>Issue 5 §3: a shaman.json that is broken, mistyped or hostile is refused by the published binary
+/// <summary>A shaman.json that is broken, mistyped or hostile is refused by the published binary
 /// before anything happens: exit 2, one line on stderr naming the field or place and what to do, nothing on
 /// stdout, and not one byte, mode or mtime changed in the profile or anywhere around it. No CA is needed: the
 /// server is a loopback port nobody listens on, and a profile that gets as far as contacting it fails the test
@@ -150,11 +150,10 @@ public sealed class ShamanBadProfileTests
         Assert.DoesNotContain('\0', stderr);
     }
 
-    // ---- profiles that once passed validation (or crashed it) and did harm later ------------------------------------
+    // ---- profiles refused up front, before they can do harm later ----------------------------------------------------
 
-    /// <summary>Path fields with a NUL byte pass validation, then Path.GetFullPath throws an unhandled
-    /// ArgumentException (exit 134, stack trace) — for the domain key and authenticator only after the account
-    /// key was written. Expected: refused up front, naming the field.</summary>
+    /// <summary>A path field with a NUL byte (which no file name can hold) is refused up front, naming the field,
+    /// before any key is written.</summary>
     public static TheoryData<string, string[]> NulInPaths => new()
     {
         { "{\"key\": \"account\\u0000.pem\"}", ["\"key\""] },
@@ -170,8 +169,8 @@ public sealed class ShamanBadProfileTests
         await ShamanRefusal.AssertRefusedAsync(settings, Merged(settings), says);
     }
 
-    /// <summary>State fields that must be URLs are only checked when used: the keys are written first, then every
-    /// domain fails (exit 1). Expected: a configuration error (exit 2) before anything is written.</summary>
+    /// <summary>A recorded state field that must be a URL and is not is a configuration error (exit 2) found before
+    /// anything is written, not a failure of every domain after the keys were.</summary>
     public static TheoryData<string, string[]> StateThatIsNotAUrl => new()
     {
         { "{\"account_id\": \"not a url\"}", ["\"account_id\"", "not a url"] },
@@ -186,8 +185,8 @@ public sealed class ShamanBadProfileTests
         await ShamanRefusal.AssertRefusedAsync(settings, Merged(settings), says);
     }
 
-    /// <summary>Bytes that are not UTF-8 inside a string parse lazily: JsonObject throws an unhandled
-    /// InvalidOperationException ("Cannot transcode invalid UTF-8") out of ProfileSettings.Parse (exit 134).</summary>
+    /// <summary>Bytes that are not UTF-8 inside a JSON string (which a JSON reader decodes only when the string is
+    /// read) are refused with one line naming shaman.json and UTF-8, not a stack trace.</summary>
     [Theory]
     [InlineData("in a domain name", "{\"server\": \"https://127.0.0.1:9/dir\", \"domains\": {\"a\xff.example.com\": {}}}")]
     [InlineData("in the server URL", "{\"server\": \"https://127.0.0.1:9/\xfe\", \"domains\": {\"a.example.com\": {}}}")]
@@ -196,8 +195,8 @@ public sealed class ShamanBadProfileTests
         await ShamanRefusal.AssertRefusedAsync($"invalid UTF-8 {where}", Encoding.Latin1.GetBytes(latin1), ["shaman.json", "UTF-8"]);
     }
 
-    /// <summary>A FIFO named shaman.json blocks the read (open(2) waits for a writer) and SIGTERM cannot end it.
-    /// Expected: refused at once, as something that is not a regular file.</summary>
+    /// <summary>A FIFO named shaman.json, whose open(2) would wait for a writer, is refused at once as something that
+    /// is not a regular file.</summary>
     [Fact]
     public async Task Shaman_json_that_is_a_fifo_is_refused_at_once()
     {

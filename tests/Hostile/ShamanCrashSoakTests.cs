@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>Issue 5 §2: shaman killed at every save of a two-domain profile, and a hundred times at random moments,
+/// <summary>Shaman killed at every save of a two-domain profile, and a hundred times at random moments,
 /// never leaves a profile that is broken or has lost a key, and the next clean run converges to certificates for
 /// the same keys; SIGTERM and SIGINT stop it within two seconds with exit 130 and the state saved.
 /// tests/Shaman/ShamanCrashResumeTests covers the save points of a one-domain profile and key adoption.</summary>
@@ -203,9 +203,9 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
     }
 
     /// <summary>A SIGKILL between creating a temporary file and renaming it leaves ".&lt;file&gt;.&lt;hex&gt;.tmp"
-    /// behind (the soak sees them), and nothing removes them: a profile that crashed often collects them, stale
-    /// key copies among them. Expected: a run that holds the lock removes stale temporary files of its own naming
-    /// (these are a day old, so an age limit would still allow it).</summary>
+    /// behind (the soak sees them), stale key copies among them. A run that holds the lock removes stale temporary
+    /// files of its own naming, so a profile that crashed often does not collect them (these are a day old, so an
+    /// age limit would still allow it).</summary>
     [Fact]
     public async Task Temporary_files_left_by_a_crash_are_removed_by_the_next_run()
     {

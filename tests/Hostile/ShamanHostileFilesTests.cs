@@ -8,7 +8,7 @@ using Xunit;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>Issue 5 §3 against Pebble: key files, CA bundles, certificate files and authenticators that are
+/// <summary>Hostile files around a profile, against Pebble: key files, CA bundles, certificate files and authenticators that are
 /// wrong, damaged or hostile. A domain that cannot go on fails alone (exit 1) with one ERROR line naming the file
 /// or program and the problem; a damaged certificate is never trusted; and nothing outside the profile directory
 /// is ever created or changed (a <see cref="Sandbox"/> around the profile is compared before and after).
@@ -145,10 +145,9 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         profile.AssertNoTemporaryFiles();
     }
 
-    /// <summary>ProfileHygiene.Check (new) sees File.Exists true for a dangling symlink, then File.GetUnixFileMode
-    /// follows it and throws FileNotFoundException, which RunProfileAsync's catch turns into one ERROR line without
-    /// the domain's name, ending the whole run: the other domain gets nothing. Expected: only this domain fails,
-    /// its line names it and the file. (The symlink stands in for an unreadable key: tests run as root.)</summary>
+    /// <summary>A domain key that is a dangling symlink fails only its domain, with one ERROR line naming the domain
+    /// and the file; the other domain is still worked on. (The symlink stands in for an unreadable key: tests run
+    /// as root.)</summary>
     [Fact]
     public async Task Domain_key_behind_a_dangling_symlink_fails_only_its_domain()
     {
@@ -256,9 +255,9 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         await AssertDamagedCertificateIsReplacedAsync(label, Damages[label]);
     }
 
-    /// <summary>CertificateFile.Check reads only the first PEM block (X509Certificate2.CreateFromPem), so a file
-    /// whose leaf is intact but whose intermediate is cut off is taken as current and left as it is: the server
-    /// keeps serving a broken chain. Expected: the chain is checked whole, and fetched again.</summary>
+    /// <summary>A certificate file whose leaf is intact but whose intermediate is cut off is not current: the chain
+    /// is checked whole, not only its first PEM block, and fetched again, so the server does not keep serving a
+    /// broken chain.</summary>
     [Fact]
     public async Task Certificate_file_truncated_inside_the_intermediate_is_fetched_again()
     {
@@ -336,10 +335,9 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         Assert.Contains(run.Lines, l => l.Contains("loud.sh stdout", StringComparison.Ordinal) && l.Contains("not logged", StringComparison.Ordinal));
     }
 
-    /// <summary>AuthenticatorRunner awaits its stdout/stderr readers until end of file, which a background child
-    /// that inherited them (a standalone responder, `sleep 30 &amp;`) holds open: shaman waits for that child, far
-    /// beyond authenticatorTimeout (for a daemon: forever). Expected: once the authenticator itself has exited,
-    /// shaman goes on (at the latest after authenticatorTimeout).</summary>
+    /// <summary>A background child of the authenticator that inherited its stdout and stderr (a standalone responder,
+    /// `sleep 30 &amp;`) holds them open; shaman does not wait for it: once the authenticator itself has exited,
+    /// shaman goes on (at the latest after authenticatorTimeout), instead of waiting for end of file.</summary>
     [Fact]
     public async Task Authenticator_leaving_a_background_child_on_its_stdout_does_not_hold_up_the_run()
     {
@@ -383,9 +381,8 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
 
     // ---- the run lock must not be a way out of the profile -------------------------------------------------------
 
-    /// <summary>RunLock opens ".shaman.lock" with O_CREAT and without O_NOFOLLOW: a symlink planted there makes
-    /// shaman create the file it points to, outside the profile. Expected: the link is not followed (refused with
-    /// one line, exit 2), nothing appears outside.</summary>
+    /// <summary>A symlink planted as ".shaman.lock" is not followed (so shaman never creates the file it points to,
+    /// outside the profile): refused with one line, exit 2, nothing appears outside.</summary>
     [Fact]
     public async Task Lock_file_symlink_pointing_out_of_the_profile_creates_nothing_there()
     {
@@ -402,9 +399,8 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         Assert.Contains(".shaman.lock", run.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>RunLock.TryAcquire throws an IOException that no one catches when the lock file cannot be opened (a
-    /// profile directory the user cannot write, or here a directory named .shaman.lock): exit 134 and a stack trace.
-    /// Expected: one line naming the lock file and what to do, exit 2, nothing changed.</summary>
+    /// <summary>A lock file that cannot be opened (a profile directory the user cannot write, or here a directory named
+    /// .shaman.lock) is one line naming the lock file and what to do, exit 2, nothing changed — not a stack trace.</summary>
     [Fact]
     public async Task Lock_file_that_cannot_be_opened_is_one_line_and_exit_2()
     {

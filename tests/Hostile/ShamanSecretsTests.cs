@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>Issue 5 §4: no private key material or JWS body in stdout, stderr or syslog even at debug level; key
+/// <summary>No private key material or JWS body in stdout, stderr or syslog even at debug level; key
 /// files private from their first byte (checked on the system calls, with strace); secrets reach authenticators
 /// on stdin and in the environment, never in argv; plain http only to loopback; TLS verification that cannot
 /// be switched off.</summary>
@@ -68,10 +68,10 @@ public sealed partial class ShamanSecretsTests(PebbleFixture pebble, ITestOutput
         Assert.All(Directory.EnumerateFiles(profile.Directory, "*.priv.pem"), f => Assert.Equal(ShamanProfile.PrivateMode, File.GetUnixFileMode(f)));
     }
 
-    /// <summary>AtomicFile's comment says the no-overwrite move "uses link(2), which refuses an existing target
-    /// atomically", but .NET's File.Move(overwrite: false) on Linux is lstat(target) then rename(2): a key file
-    /// created in between (another process, an administrator restoring a backup) is silently replaced, against
-    /// "an existing key file is never overwritten". Expected: link(2)+unlink or renameat2(RENAME_NOREPLACE).</summary>
+    /// <summary>"An existing key file is never overwritten" holds even against a file created at the last moment (by
+    /// another process, an administrator restoring a backup): a key file is put in place with link(2)+unlink or
+    /// renameat2(RENAME_NOREPLACE), which refuse an existing target atomically, never with lstat(2) then rename(2)
+    /// (what .NET's File.Move(overwrite: false) does on Linux).</summary>
     [Fact]
     public async Task Key_files_are_put_in_place_by_a_call_that_cannot_replace_an_existing_file()
     {

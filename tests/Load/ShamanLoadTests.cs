@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace Concorde.Tests.Load;
 
-/// <summary>Issue 5 §5: one profile with 200 new domains against Pebble (<c>PEBBLE_VA_NOSLEEP=1</c>, http-01 through
+/// <summary>One profile with 200 new domains against Pebble (<c>PEBBLE_VA_NOSLEEP=1</c>, http-01 through
 /// challtestsrv, the default <c>parallel</c>) is carried to 200 certificates in one run, and shaman.json is whole at
 /// every moment of it.</summary>
 [Collection(LoadCollection.Name)]

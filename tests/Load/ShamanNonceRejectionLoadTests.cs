@@ -11,7 +11,7 @@ public sealed class NonceRejectingPebbleFixture() : PebbleFixture(new PebbleOpti
     EnvironmentVariables = new Dictionary<string, string> { ["PEBBLE_WFE_NONCEREJECT"] = "50" },
 });
 
-/// <summary>Issue 5 §5: under <c>PEBBLE_WFE_NONCEREJECT=50</c>, 20 of 20 single-domain issuances succeed. Each is its
+/// <summary>Under <c>PEBBLE_WFE_NONCEREJECT=50</c>, 20 of 20 single-domain issuances succeed. Each is its
 /// own new profile (new account key, account, domain key, order, finalize, download: eight POSTs, the most an
 /// issuance sends), run once; none may need a second run. Pebble rejects each POST independently, so a client
 /// that retries badNonce n times loses a request with probability 2^-(n+1): these 160 POSTs hold only when n is

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.1, the pure part: the CA's window (ARI) decides over `renewal` days and the lifetime rule; an
+/// <summary>When to renew, the pure part: the CA's window (ARI) decides over `renewal` days and the lifetime rule; an
 /// expired certificate is renewed whatever the window says; the moment in the window is uniform and kept while the
 /// window stays the same.</summary>
 public sealed class RenewalScheduleTests

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.4: a domain's altNames — DNS names, a wildcard (dns-01 only) and an IP address — go into one
+/// <summary>A domain's altNames — DNS names, a wildcard (dns-01 only) and an IP address — go into one
 /// order and one certificate; the map key stays the primary name and the file name.</summary>
 public sealed class ShamanAltNamesTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

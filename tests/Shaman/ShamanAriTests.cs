@@ -8,7 +8,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.1: ACME Renewal Information (RFC 9773) decides renewal where the CA offers it: a random moment
+/// <summary>ACME Renewal Information (RFC 9773) decides renewal where the CA offers it: a random moment
 /// inside the suggested window, kept while the window stays, asked again only after Retry-After, never for an
 /// expired certificate; the renewing order carries `replaces`, and goes without it after alreadyReplaced.
 /// In process against <see cref="ScriptedCa"/>: Pebble 2.4 serves no renewalInfo.</summary>

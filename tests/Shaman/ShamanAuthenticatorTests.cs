@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: which authenticator runs (the domain's own before the profile's), and a failing one fails
+/// <summary>Which authenticator runs (the domain's own before the profile's), and a failing one fails
 /// only its domain.</summary>
 public sealed class ShamanAuthenticatorTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

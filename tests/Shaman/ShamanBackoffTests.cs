@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.8: a failed domain records failures, lastFailure and lastError; later runs leave it alone — not a
+/// <summary>A failed domain records failures, lastFailure and lastError; later runs leave it alone — not a
 /// single request — until the backoff (1 h doubling, at most 24 h) expires; --force tries at once; success clears
 /// the record. Other domains go on.</summary>
 public sealed class ShamanBackoffTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.2: `profile` at profile level and per domain goes into newOrder, checked first against the
+/// <summary>`profile` at profile level and per domain goes into newOrder, checked first against the
 /// directory's meta.profiles. Scripted (Pebble 2.4 has no profiles), and against Pebble for the CA without any.</summary>
 public sealed class ShamanCertificateProfileTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

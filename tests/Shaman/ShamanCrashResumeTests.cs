@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: every state change is saved before the next request, so SIGKILL at any save point loses
+/// <summary>Every state change is saved before the next request, so SIGKILL at any save point loses
 /// nothing: the next run finishes with a certificate for the same key.</summary>
 public sealed class ShamanCrashResumeTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

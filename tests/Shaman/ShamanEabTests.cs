@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.3: `"eab": {"kid", "hmacKey"}` binds the new account to the CA's external account, against a
+/// <summary>`"eab": {"kid", "hmacKey"}` binds the new account to the CA's external account, against a
 /// Pebble with externalAccountBindingRequired; without it the run says what to add. The MAC key is a secret: it
 /// never reaches stdout, stderr or syslog.</summary>
 public sealed class ShamanEabTests(ExternalAccountBindingPebbleFixture pebble) : IClassFixture<ExternalAccountBindingPebbleFixture>

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.1 without ARI, against Pebble (whose directory has no renewalInfo and whose certificates live
+/// <summary>Renewal without ARI, against Pebble (whose directory has no renewalInfo and whose certificates live
 /// five years): `renewal` days decide when set, else a third of the lifetime; the only ARI state kept is when to
 /// ask the CA again (daily: it may start offering ARI).</summary>
 public sealed class ShamanFallbackRenewalTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>

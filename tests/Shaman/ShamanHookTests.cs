@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.5: `deploy` runs after a domain's certificate file changed (profile-wide or per domain) and its
+/// <summary>`deploy` runs after a domain's certificate file changed (profile-wide or per domain) and its
 /// failure neither re-issues nor backs off; `cleanup` runs after each challenge finished, valid or not, with the
 /// authenticator's stdin and environment.</summary>
 public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>

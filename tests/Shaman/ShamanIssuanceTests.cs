@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: one run carries a fresh profile to a certificate on disk; a run with nothing to do touches
+/// <summary>One run carries a fresh profile to a certificate on disk; a run with nothing to do touches
 /// nothing and contacts nobody.</summary>
 public sealed class ShamanIssuanceTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

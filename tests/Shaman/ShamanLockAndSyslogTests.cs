@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: one shaman per profile at a time (exit 75 for the second), and every log line as an
+/// <summary>One shaman per profile at a time (exit 75 for the second), and every log line as an
 /// RFC 3164 datagram on the syslog socket with facility daemon and the severity of its level.</summary>
 public sealed partial class ShamanLockAndSyslogTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

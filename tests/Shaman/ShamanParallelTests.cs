@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.7: `parallel` domains are worked on at once, never more, and shaman.json stays whole. (How
+/// <summary>`parallel` domains are worked on at once, never more, and shaman.json stays whole. (How
 /// much faster that is, the benchmark measures.)</summary>
 public sealed class ShamanParallelTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.6: `preferredChain` picks, among the default chain and the `Link: rel="alternate"` ones, the chain
+/// <summary>`preferredChain` picks, among the default chain and the `Link: rel="alternate"` ones, the chain
 /// whose top certificate is issued by that common name; an unknown name keeps the default and warns. Against a
 /// Pebble with PEBBLE_ALTERNATE_ROOTS=2: three roots, each certificate offered under all three.</summary>
 public sealed class ShamanPreferredChainTests(AlternateRootsPebbleFixture pebble) : IClassFixture<AlternateRootsPebbleFixture>

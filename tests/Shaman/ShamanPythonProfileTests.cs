@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: a profile directory the Python concorde left behind — its PKCS#8 keys, its account, an order
+/// <summary>A profile directory the Python concorde left behind — its PKCS#8 keys, its account, an order
 /// it created, its json.dump(indent=4, sort_keys=True) file with fields this version does not know — continues.</summary>
 public sealed class ShamanPythonProfileTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {

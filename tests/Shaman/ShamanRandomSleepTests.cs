@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.9–6.10 options: `--random-sleep &lt;seconds&gt;` waits a random time up to the bound before the run
+/// <summary>Run options: `--random-sleep &lt;seconds&gt;` waits a random time up to the bound before the run
 /// (cron spreading), but not when a person watches stdout on a terminal; `--status`, `--json`, `--dry-run`, `--force`.</summary>
 public sealed class ShamanRandomSleepTests
 {

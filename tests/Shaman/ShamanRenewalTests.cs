@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: a certificate within `renewal` days of expiry is replaced — atomically, for the same key.</summary>
+/// <summary>A certificate within `renewal` days of expiry is replaced — atomically, for the same key.</summary>
 public sealed class ShamanRenewalTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {
     [Fact]

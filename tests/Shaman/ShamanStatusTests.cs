@@ -10,7 +10,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 6.9: `--status` (table or `--json`) and `--dry-run` show per domain its names, state, notAfter,
+/// <summary>`--status` (table or `--json`) and `--dry-run` show per domain its names, state, notAfter,
 /// days left, the planned renewal moment and its rule, the last error and the backoff — without a single request
 /// to the CA and without changing a file.</summary>
 public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>Issue 4: usage and configuration errors exit 2 with one clear message and change nothing; no CA needed
+/// <summary>Usage and configuration errors exit 2 with one clear message and change nothing; no CA needed
 /// (the profiles name a loopback port nobody listens on, and are refused before anything would contact it).</summary>
 public sealed class ShamanUsageTests
 {
