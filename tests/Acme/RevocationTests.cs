@@ -72,7 +72,7 @@ public sealed class RevocationTests(PebbleFixture pebble) : IClassFixture<Pebble
     {
         // Pebble reads the serial as hex into a big.Int, so the DER sign octet may stay or go.
         var hex = Convert.ToHexStringLower(serialBigEndian).TrimStart('0');
-        using var status = JsonDocument.Parse(await pebble.Server.GetCertificateStatusJsonAsync(hex, ct));
+        using var status = JsonDocument.Parse(await pebble.Server.Management.GetCertificateStatusJsonAsync(hex, ct));
         return status.RootElement.Clone();
     }
 }

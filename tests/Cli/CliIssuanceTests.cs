@@ -44,7 +44,7 @@ public sealed class CliIssuanceTests(PebbleFixture pebble) : IClassFixture<Pebbl
         var challengeAlone = (await admin.RegAsync(account, ct, "challenge", challenge.AbsoluteUri, "authorize")).Succeeded();
         Assert.Equal(authorize.Line("Key authorization"), challengeAlone.Line("Key authorization"));
         Assert.Equal(authorize.Line("TXT record value"), challengeAlone.Line("TXT record value"));
-        await pebble.Server.AddTxtAsync($"_acme-challenge.{name}.", authorize.Line("TXT record value"), ct);
+        await pebble.Server.ChallengeServer.AddTxtAsync($"_acme-challenge.{name}.", authorize.Line("TXT record value"), ct);
 
         var validated = (await admin.RegAsync(account, ct, "challenge", challenge.AbsoluteUri, "validate")).Succeeded();
         Assert.Equal(challenge, validated.Header("Challenge"));

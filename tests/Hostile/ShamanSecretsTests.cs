@@ -292,7 +292,7 @@ public sealed partial class ShamanSecretsTests(PebbleFixture pebble, ITestOutput
         if (trust.StartsWith("a caBundle", StringComparison.Ordinal))
         {
             // Pebble's issuing root: a real CA certificate, but not the one behind the server's TLS certificate.
-            File.WriteAllText(profile.PathOf("other-ca.pem"), await pebble.Server.GetRootCertificatePemAsync());
+            File.WriteAllText(profile.PathOf("other-ca.pem"), await pebble.Server.Management.GetRootCertificatePemAsync());
             config["caBundle"] = "other-ca.pem";
         }
         // Settings other tools use to switch verification off are unknown here, kept, and change nothing.

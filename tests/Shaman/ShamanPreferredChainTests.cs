@@ -72,7 +72,7 @@ public sealed class ShamanPreferredChainTests(AlternateRootsPebbleFixture pebble
 
     private async Task<string> RootNameAsync(int index)
     {
-        using var root = X509Certificate2.CreateFromPem(await pebble.Server.GetRootCertificatePemAsync(index));
+        using var root = X509Certificate2.CreateFromPem(await pebble.Server.Management.GetRootCertificatePemAsync(index));
         return root.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
     }
 

@@ -73,11 +73,11 @@ internal sealed class ManualConcorde(PebbleServer server) : IDisposable
         switch (type)
         {
             case "dns-01":
-                await Server.AddTxtAsync(authorize.Line("TXT record name") + ".", authorize.Line("TXT record value"), ct);
+                await Server.ChallengeServer.AddTxtAsync(authorize.Line("TXT record name") + ".", authorize.Line("TXT record value"), ct);
                 break;
             case "http-01":
                 var token = new Uri(authorize.Line("HTTP URL")).Segments[^1];
-                await Server.AddHttp01Async(token, keyAuthorization, ct);
+                await Server.ChallengeServer.AddHttp01Async(token, keyAuthorization, ct);
                 break;
             default:
                 throw new ArgumentException($"no publishing for {type}", nameof(type));
@@ -117,7 +117,7 @@ internal sealed class ManualConcorde(PebbleServer server) : IDisposable
     {
         // Pebble formats the serial as Go's %x of a big.Int: lowercase, no leading zeros.
         var hex = Convert.ToHexStringLower(certificate.SerialNumberBytes.Span).TrimStart('0');
-        using var status = JsonDocument.Parse(await Server.GetCertificateStatusJsonAsync(hex, ct));
+        using var status = JsonDocument.Parse(await Server.Management.GetCertificateStatusJsonAsync(hex, ct));
         var reason = status.RootElement.TryGetProperty("Reason", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetInt32() : (int?)null;
         return (status.RootElement.GetProperty("Status").GetString(), reason);
     }

@@ -112,14 +112,14 @@ internal sealed class PebbleAcme : IDisposable
         switch (challenge.Type)
         {
             case Challenge.Http01:
-                await Server.AddHttp01Async(token, keyAuthorization, ct);
+                await Server.ChallengeServer.AddHttp01Async(token, keyAuthorization, ct);
                 break;
             case Challenge.Dns01:
-                await Server.AddTxtAsync(KeyAuthorization.Dns01RecordName(identifier.Value) + ".",
+                await Server.ChallengeServer.AddTxtAsync(KeyAuthorization.Dns01RecordName(identifier.Value) + ".",
                     KeyAuthorization.Dns01TxtValue(keyAuthorization), ct);
                 break;
             case Challenge.TlsAlpn01:
-                await Server.AddTlsAlpn01Async(identifier.Value, keyAuthorization, ct);
+                await Server.ChallengeServer.AddTlsAlpn01Async(identifier.Value, keyAuthorization, ct);
                 break;
             default:
                 throw new InvalidOperationException($"no way to publish a {challenge.Type} challenge");

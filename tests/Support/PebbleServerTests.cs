@@ -86,11 +86,11 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
         var url = new Uri($"http://127.0.0.1:{server.Http01Port}/.well-known/acme-challenge/{token}");
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
 
-        await server.AddHttp01Async(token, keyAuthorization, ct);
+        await server.ChallengeServer.AddHttp01Async(token, keyAuthorization, ct);
         Assert.Equal(keyAuthorization, await http.GetStringAsync(url, ct));
 
         // challtestsrv answers unknown tokens with an empty 200.
-        await server.DelHttp01Async(token, ct);
+        await server.ChallengeServer.DelHttp01Async(token, ct);
         Assert.Equal(string.Empty, await http.GetStringAsync(url, ct));
         await AssertLogEventuallyContainsAsync(() => server.ChallengeServerLog, [$"Added HTTP-01 challenge for token \"{token}\""], ct);
     }
@@ -103,10 +103,10 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
         var server = fixture.Server;
         var host = $"_acme-challenge.{Guid.NewGuid():N}.example.com.";
 
-        await server.AddTxtAsync(host, "txt-value", ct);
-        await server.ClearTxtAsync(host, ct);
-        await server.AddTlsAlpn01Async("alpn.example.com", "key.auth", ct);
-        await server.DelTlsAlpn01Async("alpn.example.com", ct);
+        await server.ChallengeServer.AddTxtAsync(host, "txt-value", ct);
+        await server.ChallengeServer.ClearTxtAsync(host, ct);
+        await server.ChallengeServer.AddTlsAlpn01Async("alpn.example.com", "key.auth", ct);
+        await server.ChallengeServer.DelTlsAlpn01Async("alpn.example.com", ct);
 
         string[] expected =
         [
@@ -159,8 +159,8 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
         var ct = Timeout(out var cts);
         using var _ = cts;
 
-        using var root = X509Certificate2.CreateFromPem(await fixture.Server.GetRootCertificatePemAsync(0, ct));
-        using var intermediate = X509Certificate2.CreateFromPem(await fixture.Server.GetIntermediateCertificatePemAsync(0, ct));
+        using var root = X509Certificate2.CreateFromPem(await fixture.Server.Management.GetRootCertificatePemAsync(0, ct));
+        using var intermediate = X509Certificate2.CreateFromPem(await fixture.Server.Management.GetIntermediateCertificatePemAsync(0, ct));
 
         Assert.StartsWith("CN=Pebble Root CA", root.Subject, StringComparison.Ordinal);
         Assert.Equal(root.Subject, intermediate.Issuer);
@@ -187,9 +187,9 @@ public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<Peb
     [Fact]
     public void MissingBinariesFailLoudly()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => PebbleServer.LocateExecutables("/nonexistent-dir"));
+        var error = Assert.Throws<InvalidOperationException>(() => PebbleExecutables.Locate("/nonexistent-dir"));
         Assert.Equal("pebble is not installed: apt-get install -y pebble", error.Message);
-        Assert.Throws<InvalidOperationException>(() => PebbleServer.LocateExecutables(null));
+        Assert.Throws<InvalidOperationException>(() => PebbleExecutables.Locate(null));
     }
 
     [Fact]
