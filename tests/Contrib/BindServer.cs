@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Concorde.Tests.Support;
 
@@ -18,28 +17,12 @@ internal sealed class BindServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private readonly TempDirectory _directory;
-    private readonly Process _named;
-    private readonly StringBuilder _log = new();
-    private readonly Lock _gate = new();
+    private LoggedProcess? _named;
 
     private BindServer(TempDirectory directory, int port)
     {
         _directory = directory;
         Port = port;
-        var start = new ProcessStartInfo(ContribScript.Locate("named", "bind9"))
-        {
-            WorkingDirectory = directory.Path,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // -g: foreground, log to stderr; -p: the port (listen-on in the config names it too).
-        foreach (var argument in new[] { "-g", "-c", ConfigFile, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(argument);
-        _named = new Process { StartInfo = start, EnableRaisingEvents = true };
-        _named.OutputDataReceived += (_, e) => Append(e.Data);
-        _named.ErrorDataReceived += (_, e) => Append(e.Data);
     }
 
     /// <summary>The UDP and TCP port on 127.0.0.1.</summary>
@@ -55,13 +38,7 @@ internal sealed class BindServer : IAsyncDisposable
     public string KeySecret { get; private set; } = "";
 
     /// <summary>Everything named wrote so far.</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_gate) return _log.ToString();
-        }
-    }
+    public string Log => _named?.Log ?? "";
 
     private string ConfigFile => _directory.Combine("named.conf");
 
@@ -78,10 +55,7 @@ internal sealed class BindServer : IAsyncDisposable
             {
                 server = new BindServer(directory, FreePorts.GetTcpAndUdpPort());
                 await server.WriteConfigurationAsync(ct);
-                server._named.Start();
-                server._named.StandardInput.Close();
-                server._named.BeginOutputReadLine();
-                server._named.BeginErrorReadLine();
+                server.StartNamed();
                 if (await server.WaitUntilServingAsync(ct)) return server;
                 failures.AppendLine($"attempt {attempt}: port {server.Port} was taken").AppendLine(server.Log);
             }
@@ -105,6 +79,12 @@ internal sealed class BindServer : IAsyncDisposable
         if (dig.ExitCode != 0) throw new InvalidOperationException($"dig failed:{Environment.NewLine}{dig}");
         return dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Trim().Trim('"')).ToList();
     }
+
+    /// <summary>-g: foreground, log to stderr; -p: the port (listen-on in the config names it too).</summary>
+    private void StartNamed() =>
+        _named = LoggedProcess.Start(ContribScript.Locate("named", "bind9"), _directory.Path,
+            ["-g", "-c", ConfigFile, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            new Dictionary<string, string>(), dropInherited: _ => false);
 
     private async Task WriteConfigurationAsync(CancellationToken ct)
     {
@@ -152,13 +132,14 @@ internal sealed class BindServer : IAsyncDisposable
     /// <summary>True once named reports "running"; false when it could not bind its port (the caller retries).</summary>
     private async Task<bool> WaitUntilServingAsync(CancellationToken ct)
     {
-        await Eventually.WaitUntilAsync(() => CouldNotBind(Log) || IsRunning(Log) || _named.HasExited, StartTimeout,
+        var named = _named ?? throw new InvalidOperationException("named was not started");
+        await Eventually.WaitUntilAsync(() => CouldNotBind(Log) || IsRunning(Log) || named.HasExited, StartTimeout,
             "named to report \"running\" or fail", ct);
         var log = Log;
         if (CouldNotBind(log)) return false;
         if (IsRunning(log)) return true;
         throw new InvalidOperationException(
-            $"named exited with {_named.ExitCode} while starting (with AppArmor enforcing, its profile may forbid " +
+            $"named exited with {named.ExitCode} while starting (with AppArmor enforcing, its profile may forbid " +
             $"the temporary directory):{Environment.NewLine}{log}");
     }
 
@@ -169,30 +150,14 @@ internal sealed class BindServer : IAsyncDisposable
     private static bool IsRunning(string log) =>
         log.Split('\n').Any(line => line.TrimEnd().EndsWith(" running", StringComparison.Ordinal));
 
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_gate) _log.AppendLine(line);
-    }
-
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_named.HasExited)
-            {
-                _named.Kill(entireProcessTree: true);
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _named.WaitForExitAsync(wait.Token);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started.
+            if (_named is not null) await _named.StopAsync(TimeSpan.FromSeconds(10));
         }
         finally
         {
-            _named.Dispose();
             _directory.Dispose();
         }
     }
