@@ -2,6 +2,7 @@
 # build.sh        publish the Native-AOT binary out/concorde and the out/shaman symlink
 # build.sh test   install what the tests need (pebble), publish, run every test
 # build.sh demo   publish, start a local Pebble, issue a certificate with shaman, show it, stop Pebble
+# build.sh deb    publish, then package out/concorde_<version>_<arch>.deb (contrib/deb/build-deb.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -31,11 +32,15 @@ publish() {
   say "published out/concorde ($(stat -c %s out/concorde) bytes) and out/shaman -> concorde"
 }
 
+# What contrib/deb/build-deb.sh runs.
+deb_packages=(dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev objdump:binutils gzip:gzip)
+
 case "${1:-build}" in
   build)
     publish ;;
   test)
-    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck
+    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck \
+      "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian
     publish
     export CONCORDE_BIN=$PWD/out/concorde
     dotnet test tests/concorde.tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee out/test.log
@@ -52,6 +57,10 @@ case "${1:-build}" in
     need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble curl:curl openssl:openssl
     publish
     exec bash tests/demo.sh "$PWD/out/concorde" ;;
+  deb)
+    need_packages clang:clang "${deb_packages[@]}"
+    publish
+    say "built $(contrib/deb/build-deb.sh out/concorde out)" ;;
   *)
-    sed -n '2,4p' "$0" >&2; exit 2 ;;
+    sed -n '2,5p' "$0" >&2; exit 2 ;;
 esac

@@ -16,22 +16,23 @@ public sealed class DomainState(ProfileDocument document, string name)
     private const string FailuresField = "failures";
     private const string LastFailureField = "lastFailure";
     private const string LastErrorField = "lastError";
+    private const string RetryAfterField = "retryAfter";
     private const string ReplacesField = "replaces";
     private const string RenewalInfoField = "renewalInfo";
     private const string DeployPendingField = "deployPending";
 
     /// <summary>Every state field shaman (and the Python tool: `key`, `order_id`, `certificate_id`) records for a domain.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        [KeyField, OrderField, CertificateField, FailuresField, LastFailureField, LastErrorField, ReplacesField, RenewalInfoField, DeployPendingField];
+        [KeyField, OrderField, CertificateField, FailuresField, LastFailureField, LastErrorField, RetryAfterField, ReplacesField, RenewalInfoField, DeployPendingField];
 
     /// <summary>What belongs to the CA rather than to the administrator: forgotten when `server` names another CA.</summary>
     private static readonly string[] CaStateFields =
-        [OrderField, CertificateField, ReplacesField, RenewalInfoField, FailuresField, LastFailureField, LastErrorField];
+        [OrderField, CertificateField, ReplacesField, RenewalInfoField, FailuresField, LastFailureField, LastErrorField, RetryAfterField];
 
     /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
     internal static void Validate(JsonObject domain, string where)
     {
-        foreach (var field in new[] { KeyField, LastFailureField, LastErrorField, ReplacesField })
+        foreach (var field in new[] { KeyField, LastFailureField, LastErrorField, RetryAfterField, ReplacesField })
             ProfileSettings.OptionalString(domain, field, where);
         ProfileSettings.OptionalUrl(domain, OrderField, where);
         ProfileSettings.OptionalUrl(domain, CertificateField, where);
@@ -54,8 +55,11 @@ public sealed class DomainState(ProfileDocument document, string name)
 
     public DateTimeOffset? LastFailure => ParseTime(document.Get(name, LastFailureField));
 
+    /// <summary>When the CA asked the last failed attempt to wait until (Retry-After).</summary>
+    public DateTimeOffset? RetryAfter => ParseTime(document.Get(name, RetryAfterField));
+
     public DateTimeOffset? BackoffUntil =>
-        Failures > 0 && LastFailure is { } last ? FailureBackoff.NextAttempt(Failures, last) : null;
+        Failures > 0 && LastFailure is { } last ? FailureBackoff.NextAttempt(Failures, last, RetryAfter) : null;
 
     /// <summary>The last renewal information recorded; null when shaman never asked, e.g. for a certificate the Python
     /// tool issued.</summary>
@@ -119,23 +123,28 @@ public sealed class DomainState(ProfileDocument document, string name)
                 else d.Remove(DeployPendingField);
             }, ct);
 
-    public Task RecordFailureAsync(string error, DateTimeOffset now, CancellationToken ct) =>
+    /// <param name="caRetryAt">When the CA asked to be asked again (Retry-After), if it did.</param>
+    public Task RecordFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d =>
         {
             d[FailuresField] = Failures + 1;
             d[LastFailureField] = FormatTime(now);
             d[LastErrorField] = error;
+            if (caRetryAt is { } retryAt) d[RetryAfterField] = FormatTime(retryAt);
+            else d.Remove(RetryAfterField);
         }, ct);
 
     /// <summary>Success forgets earlier failures; a run that had none writes nothing.</summary>
     public Task ClearFailuresAsync(CancellationToken ct) =>
         document.GetNode(name, FailuresField) is null && document.GetNode(name, LastFailureField) is null && LastError is null
+        && document.GetNode(name, RetryAfterField) is null
             ? Task.CompletedTask
             : document.UpdateDomainAsync(name, d =>
             {
                 d.Remove(FailuresField);
                 d.Remove(LastFailureField);
                 d.Remove(LastErrorField);
+                d.Remove(RetryAfterField);
             }, ct);
 
     /// <summary>Removes from a domain's object what belonged to the old CA, for <see cref="ProfileState.ForgetCaStateAsync"/>,

@@ -16,7 +16,19 @@ public static class FailureBackoff
         return delay > Longest ? Longest : delay;
     }
 
-    public static DateTimeOffset NextAttempt(int failures, DateTimeOffset lastFailure) => lastFailure + Delay(failures);
+    /// <summary>How long a CA's Retry-After can hold a domain back: a rate limit lasts hours, sometimes days; a CA
+    /// asking for more is not believed, so a hostile or broken one cannot stop renewal.</summary>
+    public static readonly TimeSpan LongestCaWait = TimeSpan.FromDays(7);
+
+    /// <summary>The backoff step after <paramref name="failures"/>, or the moment the CA asked to wait for (a 429 or
+    /// 503 with Retry-After, RFC 8555 §6.6) when that is later.</summary>
+    public static DateTimeOffset NextAttempt(int failures, DateTimeOffset lastFailure, DateTimeOffset? caRetryAt = null)
+    {
+        var ours = lastFailure + Delay(failures);
+        if (caRetryAt is not { } asked) return ours;
+        var believed = asked < lastFailure + LongestCaWait ? asked : lastFailure + LongestCaWait;
+        return believed > ours ? believed : ours;
+    }
 
     /// <summary>"1 failed attempt", "2 failed attempts".</summary>
     public static string Attempts(int failures) => failures == 1 ? "1 failed attempt" : $"{failures} failed attempts";

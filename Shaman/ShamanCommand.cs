@@ -189,6 +189,7 @@ public static class ShamanCommand
             return null;
         }
         string message;
+        DateTimeOffset? caRetryAt = null;
         try
         {
             var outcome = await issuer.RunAsync(ct);
@@ -216,6 +217,7 @@ public static class ShamanCommand
         {
             message = $"{domain.Name}: the CA refused: {e.Message}" +
                       (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : "");
+            caRetryAt = context.Time.GetUtcNow() + e.RetryAfter;
         }
         catch (Exception e) when (e is AcmeException or KeyFileException or IOException or UnauthorizedAccessException
                                       or System.Security.Cryptography.CryptographicException or HttpRequestException)
@@ -224,8 +226,8 @@ public static class ShamanCommand
         }
         context.Log.Error(message);
         var failures = issuer.State.Failures + 1;
-        await issuer.State.RecordFailureAsync(message, now, CancellationToken.None);
-        context.Log.Info($"{domain.Name}: will try again after {FailureBackoff.NextAttempt(failures, now):yyyy-MM-dd HH:mm} UTC ({FailureBackoff.Attempts(failures)})");
+        await issuer.State.RecordFailureAsync(message, now, caRetryAt, CancellationToken.None);
+        context.Log.Info($"{domain.Name}: will try again after {FailureBackoff.NextAttempt(failures, now, caRetryAt):yyyy-MM-dd HH:mm} UTC ({FailureBackoff.Attempts(failures)})");
         return null;
     }
 }

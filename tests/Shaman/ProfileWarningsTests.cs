@@ -41,6 +41,7 @@ public sealed class ProfileWarningsTests
                     "failures": 2,
                     "lastFailure": "2030-01-01T00:00:00Z",
                     "lastError": "example.com: the CA said no",
+                    "retryAfter": "2030-01-01T03:00:00Z",
                     "replaces": "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE",
                     "renewalInfo": {"checkAfter": "2030-01-02T00:00:00Z", "windowStart": "2030-02-01T00:00:00Z",
                                     "windowEnd": "2030-02-03T00:00:00Z", "renewAt": "2030-02-02T00:00:00Z"},

@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Concorde.Tests.Cli;
+using Concorde.Tests.Support;
+using Xunit;
+
+namespace Concorde.Tests.Contrib;
+
+/// <summary>The .deb that `./build.sh deb` makes, built once per test class by contrib/deb/build-deb.sh from the
+/// published binary (CONCORDE_BIN), in a directory deleted afterwards.</summary>
+public sealed partial class DebianPackage : IAsyncLifetime
+{
+    private readonly TempDirectory output = new("concorde-deb-");
+
+    public string Path { get; private set; } = "";
+
+    /// <summary>The csproj's &lt;Version&gt;: the one place the version is written.</summary>
+    public static string ProjectVersion
+    {
+        get
+        {
+            var csproj = System.IO.Path.GetFullPath(System.IO.Path.Combine(ContribScript.PathOf("deb/build-deb.sh"), "../../../concorde.csproj"));
+            return VersionElement().Match(File.ReadAllText(csproj)).Groups[1].Value;
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        var ct = ContribScript.Deadline(out var deadline);
+        using var _ = deadline;
+        var build = (await RunAsync(ContribScript.PathOf("deb/build-deb.sh"), ct, ConcordeBinary.Path, output.Path)).Succeeded();
+        Path = build.Stdout.Trim();
+        Assert.True(File.Exists(Path), build.ToString());
+    }
+
+    /// <summary>One field of the package's control file.</summary>
+    public async Task<string> FieldAsync(string name, CancellationToken ct) =>
+        (await RunAsync(ContribScript.Locate("dpkg-deb", "dpkg"), ct, "--field", Path, name)).Succeeded().Stdout.Trim();
+
+    /// <summary>Runs a program with PATH (and the sbin directories dpkg looks in for ldconfig) as the only variable.</summary>
+    internal static Task<ScriptRun> RunAsync(string program, CancellationToken ct, params string[] arguments) =>
+        ContribScript.RunAsync(program, "", new Dictionary<string, string>
+        {
+            ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ["LC_ALL"] = "C.UTF-8",
+        }, ct, arguments);
+
+    public Task DisposeAsync()
+    {
+        output.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [GeneratedRegex("<Version>([^<]+)</Version>")]
+    private static partial Regex VersionElement();
+}
