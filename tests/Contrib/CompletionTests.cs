@@ -16,7 +16,7 @@ public sealed partial class CompletionTests
     [Fact]
     public async Task Every_subcommand_is_offered_where_it_is_typed_and_no_other()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var help = await PrintedHelp.ReadConcordeAsync(ct);
 
@@ -35,7 +35,7 @@ public sealed partial class CompletionTests
     [Fact]
     public async Task Every_leaf_command_offers_exactly_its_options()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var help = await PrintedHelp.ReadConcordeAsync(ct);
 
@@ -52,7 +52,7 @@ public sealed partial class CompletionTests
     [Fact]
     public async Task Shaman_offers_its_options_and_profile_directories()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var help = await PrintedHelp.ReadShamanAsync(ct);
         using var etc = new TempDirectory();
@@ -69,7 +69,7 @@ public sealed partial class CompletionTests
     [Fact]
     public async Task Key_and_certificate_operands_complete_file_names()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var files = new TempDirectory();
         File.WriteAllText(files.Combine("account.key"), "");
@@ -86,7 +86,7 @@ public sealed partial class CompletionTests
     [Fact]
     public async Task Reason_offers_the_revocation_reasons_the_help_names()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var help = await PrintedHelp.ReadConcordeAsync(ct);
         var revoke = help.All.Single(p => string.Join(' ', p.Path) == "reg cert revoke");

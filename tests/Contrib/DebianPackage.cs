@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Concorde.Tests.Cli;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -25,7 +24,7 @@ public sealed partial class DebianPackage : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var build = (await RunAsync(ContribScript.PathOf("deb/build-deb.sh"), ct, ConcordeBinary.Path, output.Path)).Succeeded();
         Path = build.Stdout.Trim();

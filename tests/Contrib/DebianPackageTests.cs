@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Concorde.Tests.Cli;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -35,7 +34,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [Fact]
     public async Task Lintian_finds_no_error_and_no_warning()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var lintian = await DebianPackage.RunAsync(ContribScript.Locate("lintian", "lintian"), ct,
@@ -49,7 +48,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [Fact]
     public async Task The_package_holds_exactly_the_promised_files_owned_by_root()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         var listing = (await DebianPackage.RunAsync(ContribScript.Locate("dpkg-deb", "dpkg"), ct, "--contents", package.Path)).Succeeded();
@@ -64,7 +63,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [Fact]
     public async Task The_version_is_the_csproj_version_in_the_name_the_control_file_and_the_changelog()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var version = DebianPackage.ProjectVersion;
 
@@ -76,7 +75,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [Fact]
     public async Task Depends_names_the_packages_of_the_libraries_the_binary_loads_and_no_other()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         // The libraries the loader maps (ldd), and libssl, which .NET opens at run time.
@@ -101,7 +100,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [Fact]
     public async Task No_maintainer_script_runs_at_install_or_removal()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var control = new TempDirectory();
 
@@ -113,7 +112,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [Fact]
     public async Task The_package_installs_into_a_throwaway_root_runs_there_and_purges_without_a_trace()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var root = new TempDirectory("concorde-root-");
         await PrepareAdminDirectoryAsync(root, ct);

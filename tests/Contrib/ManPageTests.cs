@@ -1,4 +1,5 @@
 using Concorde.Shaman;
+using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -17,7 +18,7 @@ public sealed class ManPageTests(ITestOutputHelper output)
     [InlineData("concorde.1"), InlineData("shaman.8"), InlineData("shaman.json.5")]
     public async Task The_page_renders_without_warnings(string fileName)
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
         // What lintian runs on every man page of a package.
@@ -70,7 +71,7 @@ public sealed class ManPageTests(ITestOutputHelper output)
     [Fact]
     public async Task Shaman_8_describes_exactly_the_options_and_exit_codes_of_shaman_help()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         var help = await PrintedHelp.ReadShamanAsync(ct);
         Assert.Equal(help.Options.Order(), Shaman.TaggedOptions("OPTIONS").Order());
@@ -89,7 +90,7 @@ public sealed class ManPageTests(ITestOutputHelper output)
 
     private static async Task<PrintedHelp> ReadConcordeHelpAsync()
     {
-        var ct = ContribScript.Deadline(out var deadline);
+        var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         return await PrintedHelp.ReadConcordeAsync(ct);
     }

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Concorde.Tests.Cli;
+using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Contrib;
 

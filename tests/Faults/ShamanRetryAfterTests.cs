@@ -1,7 +1,6 @@
 using System.Globalization;
 using Concorde.Acme.Wire;
 using Concorde.Shaman;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
