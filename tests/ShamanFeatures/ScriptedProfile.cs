@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Keys;
-using Concorde.Cli;
 using Concorde.Shaman;
 using Concorde.Tests.Acme;
 using Concorde.Tests.Support;
@@ -96,10 +95,11 @@ internal sealed class ScriptedProfile : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var environment = new AppEnvironment(output, error, time, "0.0.0-test", CaBundleFromEnvironment: null)
+        var environment = new ShamanEnvironment(output, error, time, "0.0.0-test")
         {
             Random = random ?? new Random(1),
             OutputIsRedirected = outputIsRedirected,
+            ProgramSearchPath = Environment.GetEnvironmentVariable("PATH"),
         };
         var overrides = new ShamanOverrides(SyslogSocket: _directory.Combine("no-syslog-here.sock"), KillAfterSave: null);
         using var http = new HttpClient(ca.Handler, disposeHandler: false);
