@@ -26,8 +26,7 @@ try
     if (shamanArgs is not null)
     {
         // Test-only switches; administrators never need them.
-        var overrides = new ShamanOverrides(Environment.GetEnvironmentVariable("CONCORDE_SYSLOG_SOCKET"),
-            int.TryParse(Environment.GetEnvironmentVariable("CONCORDE_TEST_KILL_AFTER_SAVE"), out var killAfter) ? killAfter : null)
+        var overrides = new ShamanOverrides(Environment.GetEnvironmentVariable("CONCORDE_SYSLOG_SOCKET"))
         {
             RequestTimeout = double.TryParse(Environment.GetEnvironmentVariable("CONCORDE_TEST_REQUEST_TIMEOUT"),
                 System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,

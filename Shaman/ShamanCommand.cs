@@ -55,7 +55,7 @@ public static class ShamanCommand
                 return ShamanExitCodes.Locked;
             }
             // Re-read under the lock: the run that held it may have changed the file.
-            var document = await ProfileDocument.LoadAsync(directory, ct, KillAfterSave(overrides.KillAfterSave));
+            var document = await ProfileDocument.LoadAsync(directory, ct);
             var settings = ProfileSettings.Parse(document.Root);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
             return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, http, ct);
@@ -160,16 +160,6 @@ public static class ShamanCommand
             log.Error(e.Message);
             return ShamanExitCodes.Failure;
         }
-    }
-
-    private static Action<string>? KillAfterSave(int? count)
-    {
-        if (count is not { } limit) return null;
-        var saves = 0;
-        return _ =>
-        {
-            if (Interlocked.Increment(ref saves) >= limit) System.Diagnostics.Process.GetCurrentProcess().Kill();
-        };
     }
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>

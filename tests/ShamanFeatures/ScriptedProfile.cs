@@ -101,7 +101,7 @@ internal sealed class ScriptedProfile : IDisposable
             OutputIsRedirected = outputIsRedirected,
             ProgramSearchPath = Environment.GetEnvironmentVariable("PATH"),
         };
-        var overrides = new ShamanOverrides(SyslogSocket: _directory.Combine("no-syslog-here.sock"), KillAfterSave: null);
+        var overrides = new ShamanOverrides(SyslogSocket: _directory.Combine("no-syslog-here.sock"));
         using var http = new HttpClient(ca.Handler, disposeHandler: false);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         string[] args = [.. options, Directory];
