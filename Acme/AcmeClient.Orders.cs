@@ -73,8 +73,8 @@ public sealed partial class AcmeClient
         var result = await PollAsync(order, o => o.Status is AcmeStatus.Pending or AcmeStatus.Processing,
             () => GetOrderAsync(account, order.Location, ct), $"issuance of order {order.Location}", ct);
         if (result.Value.Status is not (AcmeStatus.Ready or AcmeStatus.Valid))
-            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the order became {AcmeStatusConverter.Name(result.Value.Status)}" },
-                null, result.Location, null);
+            throw AcmeProblemException.RecordedOn(result.Location,
+                result.Value.Error ?? new Problem { Detail = $"the order became {AcmeStatusConverter.Name(result.Value.Status)}" });
         return result;
     }
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme;
 using Concorde.Acme.Http;
-using Concorde.Acme.Keys;
 using Concorde.Acme.Problems;
 
 namespace Concorde.Cli;
@@ -61,8 +61,7 @@ public static class CliCommand
                 printer.Note(hint);
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is AcmeException or KeyFileException or IOException or HttpRequestException
-                                      or UnauthorizedAccessException or CommandFailedException)
+        catch (Exception e) when (ExpectedFailure.Is(e))
         {
             printer.Failure(e);
             return ExitCodes.Failure;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Concorde.Acme;
 
 namespace Concorde.Shaman;
 
@@ -234,4 +235,4 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
 }
 
 /// <summary>An authenticator or hook program failed; fails the domain, not the run.</summary>
-public sealed class ProgramFailedException(string message) : Exception(message);
+public sealed class ProgramFailedException(string message) : ExpectedFailure(message);

@@ -1,6 +1,5 @@
 using Concorde.Acme;
 using Concorde.Acme.Http;
-using Concorde.Acme.Keys;
 using Concorde.Acme.Problems;
 
 namespace Concorde.Shaman;
@@ -155,7 +154,8 @@ public static class ShamanCommand
             else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
             return failed > 0 || unsaved ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
-        catch (Exception e) when (e is KeyFileException or IOException or UnauthorizedAccessException or AcmeException or HttpRequestException)
+        // A profile error is a usage error, answered by RunAsync.
+        catch (Exception e) when (ExpectedFailure.Is(e) && e is not ProfileException)
         {
             log.Error(e.Message);
             return ShamanExitCodes.Failure;
@@ -204,8 +204,7 @@ public static class ShamanCommand
             message = $"{domain.Name}: the CA refused: {e.Message}" +
                       (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : "");
         }
-        catch (Exception e) when (e is AcmeException or KeyFileException or IOException or UnauthorizedAccessException
-                                      or System.Security.Cryptography.CryptographicException or HttpRequestException)
+        catch (Exception e) when (ExpectedFailure.Is(e))
         {
             message = $"{domain.Name}: {e.Message}";
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme.Files;
 
 namespace Concorde.Acme.Http;
 
@@ -53,11 +54,15 @@ public static class AcmeHttpClientFactory
         {
             roots.ImportFromPemFile(pemPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"{pemPath}: cannot read the CA bundle ({e.Message})", e);
         }
-        if (roots.Count == 0) throw new IOException($"{pemPath}: the CA bundle contains no certificate");
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new FileContentException($"{pemPath}: cannot read the CA bundle ({e.Message})", e);
+        }
+        if (roots.Count == 0) throw new FileContentException($"{pemPath}: the CA bundle contains no certificate");
         return roots;
     }
 }
