@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -8,6 +9,7 @@ namespace Concorde.Shaman;
 public static class ProfileCaBundle
 {
     private const long MaxFileBytes = 4 * 1024 * 1024;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The full path of shaman.json's "caBundle", else of <paramref name="fromEnvironment"/>, both
     /// relative to the profile directory named in <paramref name="args"/>; null when there is none or the
@@ -22,12 +24,16 @@ public static class ProfileCaBundle
             var info = new FileInfo(Path.Combine(directory, ProfileSettings.FileName));
             // A pipe or a device reports 0 bytes; opening one could wait forever.
             if (!info.Exists || info.Length == 0 || info.Length > MaxFileBytes) return null;
-            var bundle = JsonNode.Parse(File.ReadAllBytes(info.FullName)) is JsonObject root
+            var bytes = File.ReadAllBytes(info.FullName);
+            // Parsed as ProfileDocument parses it, so a file the run refuses is refused here too, not thrown.
+            _ = StrictUtf8.GetCharCount(bytes);
+            var strict = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow, AllowDuplicateProperties = false };
+            var bundle = JsonNode.Parse(bytes, documentOptions: strict) is JsonObject root
                 ? ProfileSettings.Parse(root).CaBundle ?? fromEnvironment
                 : null;
             return string.IsNullOrEmpty(bundle) ? null : Path.GetFullPath(Path.Combine(directory, bundle));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or ProfileException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException or JsonException or ProfileException)
         {
             return null;
         }
