@@ -55,7 +55,7 @@ public sealed partial class AcmeClient
     public async Task<AcmeAccountKey> ChangeKeyAsync(AcmeAccountKey account, ECDsa newKey, CancellationToken ct)
     {
         var keyChange = Require(Directory.KeyChange, "keyChange");
-        if (Jwk.Thumbprint(newKey) == Jwk.Thumbprint(account.Key))
+        if (Jwk.SameKey(newKey, account.Key))
             throw new ArgumentException("the new account key is the same as the current one", nameof(newKey));
         var inner = JwsSigner.Sign(newKey, kid: null, nonce: null, keyChange,
             Json(new KeyChangePayload(account.AccountUrl, Jwk.ToJsonElement(account.Key)), AcmeJsonContext.Default.KeyChangePayload));

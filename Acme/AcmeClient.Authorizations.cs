@@ -53,8 +53,8 @@ public sealed partial class AcmeClient
         var result = await PollAsync(challenge, c => c.Status is AcmeStatus.Pending or AcmeStatus.Processing,
             () => GetChallengeAsync(account, challenge.Location, ct), $"validation of challenge {challenge.Location}", ct);
         if (result.Value.Status != AcmeStatus.Valid)
-            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the challenge became {AcmeStatusConverter.Name(result.Value.Status)}" },
-                null, result.Location, null);
+            throw AcmeProblemException.RecordedOn(result.Location,
+                result.Value.Error ?? new Problem { Detail = $"the challenge became {AcmeStatusConverter.Name(result.Value.Status)}" });
         return result;
     }
 
@@ -68,7 +68,7 @@ public sealed partial class AcmeClient
         {
             var error = result.Value.Challenges.Select(c => c.Error).FirstOrDefault(e => e is not null)
                         ?? new Problem { Detail = $"the authorization became {AcmeStatusConverter.Name(result.Value.Status)}" };
-            throw new AcmeProblemException(error with { Identifier = error.Identifier ?? result.Value.Identifier }, null, result.Location, null);
+            throw AcmeProblemException.RecordedOn(result.Location, error with { Identifier = error.Identifier ?? result.Value.Identifier });
         }
         return result;
     }

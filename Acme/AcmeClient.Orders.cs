@@ -21,33 +21,49 @@ public sealed partial class AcmeClient
         PostForResourceAsync(orderUrl, account, PostAsGet, AcmeJsonContext.Default.Order, ct);
 
     /// <summary>Sends the CSR (§7.4). The certificate key must not be the account key: a CA must refuse it
-    /// (§11.1), and a shared key would let anyone holding the certificate key control the account.</summary>
+    /// (§11.1), and a shared key would let anyone holding the certificate key control the account. An
+    /// orderNotReady answer is the one place that tells a lagging server or a lost answer from an order that
+    /// truly is not ready (see <see cref="AfterOrderNotReadyAsync"/>).</summary>
     public async Task<AcmeResource<Order>> FinalizeAsync(AcmeAccountKey account, AcmeResource<Order> order,
         ECDsa certificateKey, CancellationToken ct)
     {
-        if (Jwk.Thumbprint(certificateKey) == Jwk.Thumbprint(account.Key))
+        if (Jwk.SameKey(certificateKey, account.Key))
             throw new ArgumentException("the certificate key must differ from the account key", nameof(certificateKey));
         var finalize = order.Value.Finalize ?? throw new AcmeProtocolException($"order {order.Location} has no finalize URL");
         var csr = CsrBuilder.Build(certificateKey, order.Value.Identifiers);
-        AcmeResponse response;
+        var payload = Json(new FinalizePayload(Base64Url.EncodeToString(csr)), AcmeJsonContext.Default.FinalizePayload);
         try
         {
-            response = await PostAsync(finalize, account,
-                Json(new FinalizePayload(Base64Url.EncodeToString(csr)), AcmeJsonContext.Default.FinalizePayload), ct);
+            return Finalized(await PostAsync(finalize, account, payload, ct), order);
         }
         catch (AcmeProblemException e) when (e.Kind == ProblemKind.OrderNotReady)
         {
-            // §7.4: "A request to finalize an order will result in an error if the order is not in the 'ready'
-            // state." An order already processing or valid was finalized by an earlier attempt whose answer was
-            // lost on the way; the caller continues with it (and checks the certificate's key, as it always must).
-            var current = await GetOrderAsync(account, order.Location, ct);
+            var current = await AfterOrderNotReadyAsync(account, order.Location, ct);
             if (current.Value.Status is AcmeStatus.Processing or AcmeStatus.Valid) return current;
-            throw;
+            if (current.Value.Status is not AcmeStatus.Ready) throw;
         }
-        // The finalize response is the order, but its Location header (if any) is not the order's URL.
-        var result = response.ToResource(AcmeJsonContext.Default.Order);
-        return result with { Location = order.Location };
+        return Finalized(await PostAsync(finalize, account, payload, ct), order);
     }
+
+    /// <summary>§7.4: "A request to finalize an order will result in an error if the order is not in the 'ready'
+    /// state." The order as it is now: processing or valid when an earlier finalize whose answer was lost went
+    /// through (the caller continues with it, and checks the certificate's key, as it always must); ready, after
+    /// polling it while pending, when every authorization is valid but the server had not caught up yet (§7.1.6:
+    /// an order is ready once all its authorizations are valid); otherwise as the server says it is.</summary>
+    private async Task<AcmeResource<Order>> AfterOrderNotReadyAsync(AcmeAccountKey account, Uri orderUrl, CancellationToken ct)
+    {
+        var current = await GetOrderAsync(account, orderUrl, ct);
+        if (current.Value.Status != AcmeStatus.Pending) return current;
+        foreach (var authorizationUrl in current.Value.Authorizations)
+            if ((await GetAuthorizationAsync(account, authorizationUrl, ct)).Value.Status != AcmeStatus.Valid)
+                return current;
+        return await PollAsync(current, o => o.Status == AcmeStatus.Pending, () => GetOrderAsync(account, orderUrl, ct),
+            $"readiness of order {orderUrl}", ct);
+    }
+
+    /// <summary>The finalize response is the order, but its Location header (if any) is not the order's URL.</summary>
+    private static AcmeResource<Order> Finalized(AcmeResponse response, AcmeResource<Order> order) =>
+        response.ToResource(AcmeJsonContext.Default.Order) with { Location = order.Location };
 
     /// <summary>Polls the order until it leaves pending/processing: ready after its authorizations, valid after
     /// finalize. Any other state raises the order's error problem, or one naming the state: an order whose
@@ -57,8 +73,8 @@ public sealed partial class AcmeClient
         var result = await PollAsync(order, o => o.Status is AcmeStatus.Pending or AcmeStatus.Processing,
             () => GetOrderAsync(account, order.Location, ct), $"issuance of order {order.Location}", ct);
         if (result.Value.Status is not (AcmeStatus.Ready or AcmeStatus.Valid))
-            throw new AcmeProblemException(result.Value.Error ?? new Problem { Detail = $"the order became {AcmeStatusConverter.Name(result.Value.Status)}" },
-                null, result.Location, null);
+            throw AcmeProblemException.RecordedOn(result.Location,
+                result.Value.Error ?? new Problem { Detail = $"the order became {AcmeStatusConverter.Name(result.Value.Status)}" });
         return result;
     }
 

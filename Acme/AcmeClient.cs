@@ -101,7 +101,7 @@ public sealed partial class AcmeClient
                     continue;
                 }
             }
-            if (problem is not null) throw new AcmeProblemException(problem, response.Status, url, response.RetryAfter, method);
+            if (problem is not null) throw AcmeProblemException.Refused(problem, method, url, response.Status, response.RetryAfter);
             var tries = transientFailures > 0 ? $" {Attempts(transientFailures)}" : "";
             throw new AcmeProtocolException($"{method} {url} answered HTTP {(int)response.Status} {response.Status}{tries} without a problem document",
                 status: response.Status);

@@ -14,11 +14,11 @@ internal sealed record SplitArguments(
 
 internal static class ArgumentSplitter
 {
-    /// <summary>Options that take a value, across all leaf commands; each leaf accepts only its own.</summary>
-    private static readonly HashSet<string> ValueOptions = new(StringComparer.Ordinal)
-    {
-        "--contact", "--eab-kid", "--eab-hmac-key", "--eab-hmac-key-file", "--profile", "--alternate", "--reason", "--authz",
-    };
+    /// <summary>Options that take a value, across all leaf commands (the help tree is the schema); each leaf
+    /// accepts only its own.</summary>
+    private static readonly HashSet<string> ValueOptions = CommandHelp.Root.Subcommands.SelectMany(Descendants)
+        .SelectMany(page => page.Options).Where(option => option.Value is not null).Select(option => option.Name)
+        .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Global options (`--ca-bundle`, `--help`, `--version`) are read until the first word. After
     /// it, `--name value` and `--name=value` are options, `--help`/`-h` asks for help anywhere, and `--`
@@ -39,10 +39,10 @@ internal static class ArgumentSplitter
             }
             if (name is "--help" or "-h") help = true;
             else if (name == "--version") version = true;
-            else if (name == "--ca-bundle")
+            else if (name == CommandHelp.CaBundle.Name)
             {
                 var value = inline ?? (index + 1 < args.Count ? args[++index] : null);
-                if (string.IsNullOrEmpty(value)) globalMistakes.Add("--ca-bundle needs a PEM file");
+                if (string.IsNullOrEmpty(value)) globalMistakes.Add($"{CommandHelp.CaBundle.Name} needs a PEM file");
                 else caBundle = value;
             }
             else globalMistakes.Add($"unknown option {name}");
@@ -75,7 +75,7 @@ internal static class ArgumentSplitter
                 if (value is null) mistakes.Add($"option {name} needs a value");
                 else Add(options, name, value);
             }
-            else if (name is "--ca-bundle" or "--version")
+            else if (CommandHelp.Root.OptionNames.Contains(name, StringComparer.Ordinal))
             {
                 mistakes.Add($"{name} is a global option; put it before the subcommand: concorde {name} ... <subcommand>");
             }
@@ -89,6 +89,8 @@ internal static class ArgumentSplitter
             options.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal),
             mistakes, help, version, caBundle, globalMistakes);
     }
+
+    private static IEnumerable<HelpPage> Descendants(HelpPage page) => [page, .. page.Subcommands.SelectMany(Descendants)];
 
     /// <summary>`-h`, `--x`, `--x=y`; a lone `-` and negative numbers are words.</summary>
     private static bool IsOption(string arg) =>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme.Files;
 
 namespace Concorde.Cli;
 
@@ -18,7 +19,7 @@ internal static class CertificatePem
             if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a certificate file");
             var info = new FileInfo(path);
             if (!info.Exists) throw new IOException($"{path}: no such certificate file");
-            if (info.Length > MaxFileBytes) throw new IOException($"{path}: {info.Length} bytes is too large for a PEM certificate");
+            if (info.Length > MaxFileBytes) throw new FileContentException($"{path}: {info.Length} bytes is too large for a PEM certificate");
             pem = await File.ReadAllTextAsync(path, ct);
         }
         catch (UnauthorizedAccessException e)
@@ -31,7 +32,7 @@ internal static class CertificatePem
         }
         catch (CryptographicException e)
         {
-            throw new IOException($"{path}: contains no PEM certificate (\"-----BEGIN CERTIFICATE-----\")", e);
+            throw new FileContentException($"{path}: contains no PEM certificate (\"-----BEGIN CERTIFICATE-----\")", e);
         }
     }
 }

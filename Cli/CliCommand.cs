@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme;
 using Concorde.Acme.Http;
-using Concorde.Acme.Keys;
 using Concorde.Acme.Problems;
 
 namespace Concorde.Cli;
@@ -9,11 +9,20 @@ namespace Concorde.Cli;
 /// --version, route to one leaf command, and turn what it throws into a message and an exit status.</summary>
 public static class CliCommand
 {
-    public static Task<int> RunAsync(string[] args, AppEnvironment environment, CancellationToken ct) =>
+    public static Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken ct) =>
         RunAsync(args, environment, roots => AcmeHttpClientFactory.Create(environment.Version, roots), ct);
 
+    /// <summary>The CA bundle `concorde args` will trust: --ca-bundle, else <paramref name="fromEnvironment"/>
+    /// (CONCORDE_CA_BUNDLE); null for the system roots. Synchronous, so the composition root can point OpenSSL's
+    /// default store at it while the process still has one thread.</summary>
+    public static string? CaBundle(string[] args, string? fromEnvironment) =>
+        CaBundle(ArgumentSplitter.Split(args), fromEnvironment);
+
+    private static string? CaBundle(SplitArguments split, string? fromEnvironment) =>
+        split.CaBundle ?? (string.IsNullOrEmpty(fromEnvironment) ? null : fromEnvironment);
+
     /// <summary>For tests: <paramref name="createHttpClient"/> gets the trusted roots of --ca-bundle (or null).</summary>
-    internal static async Task<int> RunAsync(string[] args, AppEnvironment environment,
+    internal static async Task<int> RunAsync(string[] args, CliEnvironment environment,
         Func<X509Certificate2Collection?, HttpClient> createHttpClient, CancellationToken ct)
     {
         var printer = new OutputPrinter(environment.Out, environment.Error);
@@ -37,8 +46,7 @@ public static class CliCommand
                 printer.Help(CliRouter.HelpFor(split.Words));
                 return ExitCodes.Success;
             }
-            var caBundle = split.CaBundle ?? (string.IsNullOrEmpty(environment.CaBundleFromEnvironment) ? null : environment.CaBundleFromEnvironment);
-            context = new CliContext(environment, printer, caBundle, createHttpClient, ct);
+            context = new CliContext(environment, printer, CaBundle(split, environment.CaBundleFromEnvironment), createHttpClient, ct);
             return await CliRouter.RouteAsync(split, context);
         }
         catch (UsageException e)
@@ -53,8 +61,7 @@ public static class CliCommand
                 printer.Note(hint);
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is AcmeException or KeyFileException or IOException or HttpRequestException
-                                      or UnauthorizedAccessException or CommandFailedException)
+        catch (Exception e) when (ExpectedFailure.Is(e))
         {
             printer.Failure(e);
             return ExitCodes.Failure;

@@ -9,7 +9,7 @@ namespace Concorde.Cli;
 
 /// <summary>What every leaf command gets: the printer, the clock, the CA bundle to trust, how to make the
 /// HttpClient (tests substitute a scripted one), and the cancellation token.</summary>
-internal sealed class CliContext(AppEnvironment environment, OutputPrinter printer, string? caBundle,
+internal sealed class CliContext(CliEnvironment environment, OutputPrinter printer, string? caBundle,
     Func<X509Certificate2Collection?, HttpClient> createHttpClient, CancellationToken cancellation)
 {
     /// <summary>What the command connected to, once it has: the hints after a problem depend on it.</summary>
@@ -66,7 +66,7 @@ internal sealed class CliContext(AppEnvironment environment, OutputPrinter print
 
     private async Task<ServerSession> ConnectAsync(Uri server, ECDsa? key, Uri? accountUrl)
     {
-        var roots = caBundle is null ? null : AcmeHttpClientFactory.TrustOnly(caBundle);
+        var roots = caBundle is null ? null : AcmeHttpClientFactory.LoadTrustedRoots(caBundle);
         var http = createHttpClient(roots);
         try
         {

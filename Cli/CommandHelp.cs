@@ -6,12 +6,12 @@ internal static class CommandHelp
     private const string Reg = "concorde reg <key> <account id> <server>";
     private const string RegExample = "concorde reg account.key \"$ACCOUNT\" \"$SERVER\"";
 
-    public const string ExitStatus = """
+    public static readonly string ExitStatus = $"""
         Exit status:
-          0    success
-          1    the operation failed: an ACME problem, a network, TLS or file error
-          2    usage error: wrong or missing arguments; nothing was done
-          130  interrupted (SIGINT/SIGTERM)
+          {ExitCodes.Success,-4} success
+          {ExitCodes.Failure,-4} the operation failed: an ACME problem, a network, TLS or file error
+          {ExitCodes.Usage,-4} usage error: wrong or missing arguments; nothing was done
+          {ExitCodes.Interrupted,-4} interrupted (SIGINT/SIGTERM)
         """;
 
     public const string Placeholders = """

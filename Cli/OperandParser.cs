@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Files;
+using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
 
 namespace Concorde.Cli;
@@ -33,7 +34,7 @@ internal static class OperandParser
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http") || url.Host.Length == 0)
             throw leaf.Error($"{what} must be an absolute https:// URL; got '{text}'");
-        if (url.Scheme == "http" && !IsLoopback(url))
+        if (!LoopbackHttp.IsAllowed(url))
             throw leaf.Error($"{what} must use https:// (http:// is allowed only for localhost); got '{text}'");
         return url;
     }
@@ -139,7 +140,4 @@ internal static class OperandParser
             throw wrong(e.Message);
         }
     }
-
-    private static bool IsLoopback(Uri url) =>
-        url.IsLoopback || (IPAddress.TryParse(url.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
 }

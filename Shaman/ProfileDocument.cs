@@ -31,7 +31,7 @@ public sealed class ProfileDocument
     public string Directory { get; }
     public string FilePath => Path.Combine(Directory, ProfileSettings.FileName);
 
-    /// <summary>Called after each successful save; the crash tests use it to stop the process there.</summary>
+    /// <summary>Called after each successful save (with the text saved); tests count the saves through it.</summary>
     private readonly Action<string>? _saved;
 
     public static async Task<ProfileDocument> LoadAsync(string directory, CancellationToken ct, Action<string>? saved = null)

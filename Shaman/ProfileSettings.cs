@@ -1,6 +1,6 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
 
 namespace Concorde.Shaman;
@@ -94,13 +94,10 @@ public sealed record ProfileSettings
         var text = value.GetValue<string>();
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
             throw Error($"\"server\" is not an http(s) URL: \"{text}\"");
-        if (url.Scheme == Uri.UriSchemeHttp && !IsLoopback(url))
+        if (!LoopbackHttp.IsAllowed(url))
             throw Error($"\"server\" must use https (plain http is accepted only for loopback test servers): \"{text}\"");
         return url;
     }
-
-    internal static bool IsLoopback(Uri url) =>
-        url.IsLoopback || (IPAddress.TryParse(url.DnsSafeHost, out var address) && IPAddress.IsLoopback(address));
 
     internal static double? OptionalNumber(JsonObject obj, string field, string unit, double min, double max = double.MaxValue)
     {

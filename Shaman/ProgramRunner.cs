@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Concorde.Acme;
 
 namespace Concorde.Shaman;
 
@@ -30,9 +31,12 @@ public sealed record ChallengeRequest(
 /// <summary>Runs the administrator's programs: authenticators, cleanup and deploy hooks. No arguments (values
 /// go on stdin and in the environment, never on the command line, where `ps` shows them), the profile
 /// directory as working directory, output to the log, killed with its children after the timeout; exit
-/// status 0 means done.</summary>
-public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, ShamanLog log)
+/// status 0 means done. <paramref name="searchPath"/> is the PATH value (null when unset).</summary>
+public sealed class ProgramRunner(string profileDirectory, string? searchPath, TimeSpan timeout, ShamanLog log)
 {
+    /// <summary>What execvp(3) searches when PATH is unset.</summary>
+    private const string DefaultSearchPath = "/usr/local/bin:/usr/bin:/bin";
+
     /// <summary>How much of a program's output reaches the log; the rest is counted, not kept.</summary>
     private const int MaxLoggedChars = 4096;
     /// <summary>A failure quotes this many of the last non-empty stderr lines (the program's own reason), each
@@ -120,7 +124,7 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
         if (Path.IsPathRooted(program)) return File.Exists(program) ? program : null;
         var local = Path.GetFullPath(Path.Combine(profileDirectory, program));
         if (File.Exists(local) || program.Contains('/')) return File.Exists(local) ? local : null;
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var directory in (searchPath ?? DefaultSearchPath).Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(directory, program);
             if (File.Exists(candidate)) return candidate;
@@ -231,4 +235,4 @@ public sealed class ProgramRunner(string profileDirectory, TimeSpan timeout, Sha
 }
 
 /// <summary>An authenticator or hook program failed; fails the domain, not the run.</summary>
-public sealed class ProgramFailedException(string message) : Exception(message);
+public sealed class ProgramFailedException(string message) : ExpectedFailure(message);

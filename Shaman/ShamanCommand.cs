@@ -1,37 +1,35 @@
 using Concorde.Acme;
 using Concorde.Acme.Http;
-using Concorde.Acme.Keys;
 using Concorde.Acme.Problems;
-using Concorde.Cli;
 
 namespace Concorde.Shaman;
 
 /// <summary>`shaman [options] [&lt;profile dir&gt;]`: validate, lock, then carry every domain forward.</summary>
 public static class ShamanCommand
 {
-    public static Task<int> RunAsync(string[] args, AppEnvironment environment, CancellationToken ct,
+    public static Task<int> RunAsync(string[] args, ShamanEnvironment environment, CancellationToken ct,
         ShamanOverrides? overrides = null) =>
         RunAsync(args, environment, overrides ?? ShamanOverrides.None, http: null, ct);
 
     /// <summary>Tests pass their own HttpClient (a scripted CA) here.</summary>
-    internal static async Task<int> RunAsync(string[] args, AppEnvironment environment, ShamanOverrides overrides,
+    internal static async Task<int> RunAsync(string[] args, ShamanEnvironment environment, ShamanOverrides overrides,
         HttpClient? http, CancellationToken ct)
     {
         var (options, error) = ShamanOptions.Parse(args);
         if (options is null)
         {
             await environment.Error.WriteLineAsync($"shaman: {error}\n\n{ShamanOptions.Usage}");
-            return ExitCodes.Usage;
+            return ShamanExitCodes.Usage;
         }
         if (options.Help)
         {
             await environment.Out.WriteLineAsync(ShamanOptions.Usage);
-            return ExitCodes.Success;
+            return ShamanExitCodes.Success;
         }
         if (options.Version)
         {
             await environment.Out.WriteLineAsync($"shaman (concorde) {environment.Version}");
-            return ExitCodes.Success;
+            return ShamanExitCodes.Success;
         }
         if (overrides.SyslogSocket is not null) options = options with { SyslogSocket = overrides.SyslogSocket };
 
@@ -53,10 +51,10 @@ public static class ShamanCommand
             if (runLock is null)
             {
                 await environment.Error.WriteLineAsync($"shaman: another shaman is working on {directory}; nothing done");
-                return ExitCodes.Locked;
+                return ShamanExitCodes.Locked;
             }
             // Re-read under the lock: the run that held it may have changed the file.
-            var document = await ProfileDocument.LoadAsync(directory, ct, KillAfterSave(overrides.KillAfterSave));
+            var document = await ProfileDocument.LoadAsync(directory, ct);
             var settings = ProfileSettings.Parse(document.Root);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
             return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, http, ct);
@@ -64,11 +62,11 @@ public static class ShamanCommand
         catch (ProfileException e)
         {
             await environment.Error.WriteLineAsync($"shaman: {e.Message}");
-            return ExitCodes.Usage;
+            return ShamanExitCodes.Usage;
         }
     }
 
-    private static async Task<int> ReportAsync(ShamanOptions options, AppEnvironment environment, ProfileDocument document,
+    private static async Task<int> ReportAsync(ShamanOptions options, ShamanEnvironment environment, ProfileDocument document,
         ProfileSettings settings, CancellationToken ct)
     {
         var now = environment.Time.GetUtcNow();
@@ -89,10 +87,10 @@ public static class ShamanCommand
         {
             await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected));
         }
-        return ExitCodes.Success;
+        return ShamanExitCodes.Success;
     }
 
-    private static async Task<int> RunProfileAsync(ShamanOptions options, AppEnvironment environment, string directory,
+    private static async Task<int> RunProfileAsync(ShamanOptions options, ShamanEnvironment environment, string directory,
         ProfileDocument document, ProfileSettings settings, AcmeClientOptions? clientOptions, HttpClient? testHttp, CancellationToken ct)
     {
         using var syslog = new SyslogSender(options.SyslogSocket, "shaman", environment.Time);
@@ -105,15 +103,14 @@ public static class ShamanCommand
             await ServerChange.ApplyAsync(new ProfileState(document), settings, log, ct);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain
-            // needs the CA.
-            if (bundle is not null) AcmeHttpClientFactory.PointOpenSslDefaultStoreAt(document.ResolvePath(bundle));
+            // needs the CA. Program.cs already pointed OpenSSL's default store at the bundle (ProfileCaBundle).
             HttpClient CreateHttp() => testHttp ?? AcmeHttpClientFactory.Create(environment.Version,
                 bundle is null ? null : AcmeHttpClientFactory.LoadTrustedRoots(document.ResolvePath(bundle)));
             var keys = new KeyStore(document, log);
             using var session = new AcmeSession(CreateHttp, ownsHttp: testHttp is null, settings, document, keys,
                 environment.Time, log, clientOptions);
             var context = new ShamanContext(settings, document, keys, session,
-                new ProgramRunner(directory, settings.AuthenticatorTimeout, log), log, environment.Time, environment.Random);
+                new ProgramRunner(directory, environment.ProgramSearchPath, settings.AuthenticatorTimeout, log), log, environment.Time, environment.Random);
 
             using var slots = new SemaphoreSlim(settings.Parallel);
             DomainOutcome?[] results;
@@ -156,23 +153,14 @@ public static class ShamanCommand
                 await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
             else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
-            return failed > 0 || unsaved ? ExitCodes.Failure : ExitCodes.Success;
+            return failed > 0 || unsaved ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
-        catch (Exception e) when (e is KeyFileException or IOException or UnauthorizedAccessException or AcmeException or HttpRequestException)
+        // A profile error is a usage error, answered by RunAsync.
+        catch (Exception e) when (ExpectedFailure.Is(e) && e is not ProfileException)
         {
             log.Error(e.Message);
-            return ExitCodes.Failure;
+            return ShamanExitCodes.Failure;
         }
-    }
-
-    private static Action<string>? KillAfterSave(int? count)
-    {
-        if (count is not { } limit) return null;
-        var saves = 0;
-        return _ =>
-        {
-            if (Interlocked.Increment(ref saves) >= limit) System.Diagnostics.Process.GetCurrentProcess().Kill();
-        };
     }
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
@@ -219,8 +207,7 @@ public static class ShamanCommand
                       (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : "");
             caRetryAt = context.Time.GetUtcNow() + e.RetryAfter;
         }
-        catch (Exception e) when (e is AcmeException or KeyFileException or IOException or UnauthorizedAccessException
-                                      or System.Security.Cryptography.CryptographicException or HttpRequestException)
+        catch (Exception e) when (ExpectedFailure.Is(e))
         {
             message = $"{domain.Name}: {e.Message}";
         }

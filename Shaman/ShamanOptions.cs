@@ -19,7 +19,7 @@ public sealed record ShamanOptions
     /// <summary>Where syslog datagrams go; tests point it at their own socket.</summary>
     public string SyslogSocket { get; init; } = SyslogSender.DefaultSocketPath;
 
-    public const string Usage = """
+    public static readonly string Usage = $$"""
         usage: shaman [options] [<profile dir>]
                concorde shaman [options] [<profile dir>]
 
@@ -44,11 +44,11 @@ public sealed record ShamanOptions
           --version                print the version
 
         exit status:
-          0    every certificate is current or was issued
-          1    at least one domain failed or is backing off (see the ERROR/WARNING lines)
-          2    usage or configuration error; nothing was changed
-          75   another shaman is working on this profile; nothing was done
-          130  interrupted (SIGINT/SIGTERM); the state so far is saved
+          {{ShamanExitCodes.Success,-4}} every certificate is current or was issued
+          {{ShamanExitCodes.Failure,-4}} at least one domain failed or is backing off (see the ERROR/WARNING lines)
+          {{ShamanExitCodes.Usage,-4}} usage or configuration error; nothing was changed
+          {{ShamanExitCodes.Locked,-4}} another shaman is working on this profile; nothing was done
+          {{ShamanExitCodes.Interrupted,-4}} interrupted (SIGINT/SIGTERM); the state so far is saved
 
         example shaman.json (README.md lists every field):
           {

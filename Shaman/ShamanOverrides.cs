@@ -1,10 +1,9 @@
 namespace Concorde.Shaman;
 
-/// <summary>Settings only tests use, read from the environment by Program.cs: where syslog datagrams go, and
-/// after which shaman.json save the process kills itself with SIGKILL (the crash-resume tests).</summary>
-public sealed record ShamanOverrides(string? SyslogSocket, int? KillAfterSave)
+/// <summary>Settings only tests use, read from the environment by Program.cs: where syslog datagrams go.</summary>
+public sealed record ShamanOverrides(string? SyslogSocket)
 {
-    public static ShamanOverrides None { get; } = new(null, null);
+    public static ShamanOverrides None { get; } = new(SyslogSocket: null);
 
     /// <summary>Replaces <see cref="Concorde.Acme.AcmeClientOptions.RequestTimeout"/> (30 s), so a test of a CA that
     /// hangs needs seconds, not minutes.</summary>

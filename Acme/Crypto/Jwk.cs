@@ -34,6 +34,10 @@ public static class Jwk
     /// <summary>RFC 7638 §3.1: base64url(SHA-256(canonical JWK)).</summary>
     public static string Thumbprint(ECDsa key) => Base64Url.EncodeToString(SHA256.HashData(CanonicalJson(key)));
 
+    /// <summary>Whether two keys are the same key pair: equal JWK thumbprints (RFC 7638 §1: the thumbprint
+    /// identifies the key).</summary>
+    public static bool SameKey(ECDsa a, ECDsa b) => Thumbprint(a) == Thumbprint(b);
+
     private static string CurveName(ECCurve curve) => curve.Oid.Value switch
     {
         KeyCurve.P384Oid => "P-384",

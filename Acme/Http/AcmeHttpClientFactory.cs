@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme.Files;
 
 namespace Concorde.Acme.Http;
 
 /// <summary>Creates the one HttpClient a process uses to talk to ACME servers. TLS is always verified.</summary>
-public static partial class AcmeHttpClientFactory
+public static class AcmeHttpClientFactory
 {
     /// <summary>No legitimate ACME response comes near this; a larger body is refused, not buffered.</summary>
     public const int MaxResponseBytes = 4 * 1024 * 1024;
@@ -45,29 +46,6 @@ public static partial class AcmeHttpClientFactory
         return client;
     }
 
-    /// <summary>Loads the bundle that is to be the only trust for this process's ACME connections, and points
-    /// OpenSSL's default store at it too (see <see cref="PointOpenSslDefaultStoreAt"/>).</summary>
-    public static X509Certificate2Collection TrustOnly(string pemPath)
-    {
-        PointOpenSslDefaultStoreAt(pemPath);
-        return LoadTrustedRoots(pemPath);
-    }
-
-    /// <summary>.NET reads OpenSSL's default store (every file under /etc/ssl/certs, tens of milliseconds and
-    /// megabytes) on the first chain build even in custom-root mode; when a bundle is all that is trusted
-    /// anyway, the store may as well be that bundle. Call it while the process has one thread: setenv(3)
-    /// is not safe against concurrent getenv. Child processes still get the original environment: .NET
-    /// takes its copy of the environment first, and programs are started from that copy.</summary>
-    public static void PointOpenSslDefaultStoreAt(string pemPath)
-    {
-        _ = Environment.GetEnvironmentVariables();
-        _ = SetEnvironment("SSL_CERT_FILE", Path.GetFullPath(pemPath), 1);
-        _ = SetEnvironment("SSL_CERT_DIR", "", 1);
-    }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static partial int SetEnvironment(string name, string value, int overwrite);
-
     /// <summary>Reads a PEM bundle of CA certificates; the message names the file on failure.</summary>
     public static X509Certificate2Collection LoadTrustedRoots(string pemPath)
     {
@@ -76,11 +54,15 @@ public static partial class AcmeHttpClientFactory
         {
             roots.ImportFromPemFile(pemPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"{pemPath}: cannot read the CA bundle ({e.Message})", e);
         }
-        if (roots.Count == 0) throw new IOException($"{pemPath}: the CA bundle contains no certificate");
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw new FileContentException($"{pemPath}: cannot read the CA bundle ({e.Message})", e);
+        }
+        if (roots.Count == 0) throw new FileContentException($"{pemPath}: the CA bundle contains no certificate");
         return roots;
     }
 }

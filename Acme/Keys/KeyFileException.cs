@@ -1,7 +1,7 @@
 namespace Concorde.Acme.Keys;
 
 /// <summary>A key file that cannot be used; the message names the file and the reason.</summary>
-public sealed class KeyFileException : Exception
+public sealed class KeyFileException : ExpectedFailure
 {
     public KeyFileException(string path, string reason, Exception? inner = null)
         : base($"{path}: {reason}", inner)

@@ -3,7 +3,7 @@ using System.Net;
 namespace Concorde.Acme.Problems;
 
 /// <summary>Base of everything the ACME library throws about a server exchange.</summary>
-public abstract class AcmeException : Exception
+public abstract class AcmeException : ExpectedFailure
 {
     protected AcmeException(string message, Exception? inner = null, HttpStatusCode? status = null) : base(message, inner)
     {

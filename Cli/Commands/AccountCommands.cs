@@ -62,7 +62,7 @@ internal static class AccountCommands
         using var newKey = await KeyFile.LoadAsync(newKeyPath, context.Cancellation);
         return await context.PrintAsync(target, "Account", async (s, ct) =>
         {
-            if (Jwk.Thumbprint(newKey) == Jwk.Thumbprint(s.Key))
+            if (Jwk.SameKey(newKey, s.Key))
                 throw new CommandFailedException($"{newKeyPath} is the account's current key; create a new one with `concorde keys create`");
             var account = await s.Client.ChangeKeyAsync(s.Account, newKey, ct);
             context.Printer.Note($"the account now uses the key in {newKeyPath}; give that file as <key> from now on");

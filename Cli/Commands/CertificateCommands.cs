@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme.Crypto;
 
 namespace Concorde.Cli;
 
@@ -24,8 +25,7 @@ internal static class CertificateCommands
         var reason = OperandParser.RevocationReason(args, args.Option("--reason"));
         using var certificate = await CertificatePem.LoadAsync(path, context.Cancellation);
         using var session = await context.ConnectAsync(target);
-        using var certified = certificate.GetECDsaPublicKey();
-        if (certified is null || !certified.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(session.Key.ExportSubjectPublicKeyInfo()))
+        if (!PublicKeyMatch.BelongsTo(certificate, session.Key))
             throw new CommandFailedException($"{target.KeyPath}: is not the private key of the certificate in {path}; " +
                                                 "revoking with the certificate key needs exactly that key");
         await session.Client.RevokeWithCertificateKeyAsync(session.Key, certificate.RawData, reason, context.Cancellation);

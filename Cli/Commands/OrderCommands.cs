@@ -57,7 +57,7 @@ internal static class OrderCommands
         using var certificateKey = await KeyFile.LoadAsync(operands[1], context.Cancellation);
         return await context.PrintAsync(target, "Order", async (s, ct) =>
         {
-            if (Jwk.Thumbprint(certificateKey) == Jwk.Thumbprint(s.Key))
+            if (Jwk.SameKey(certificateKey, s.Key))
                 throw new CommandFailedException($"{operands[1]} is the account key; a certificate needs its own key (RFC 8555 §11.1): `concorde keys create <path>`");
             var order = await s.Client.GetOrderAsync(s.Account, orderUrl, ct);
             var identifiers = InOrderOfNames(order.Value.Identifiers, names);
@@ -70,8 +70,7 @@ internal static class OrderCommands
             {
                 var chain = await s.Client.DownloadCertificateAsync(s.Account, certificateUrl, ct);
                 using var leaf = chain.Leaf();
-                using var leafKey = leaf.GetECDsaPublicKey();
-                if (leafKey is null || !leafKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificateKey.ExportSubjectPublicKeyInfo()))
+                if (!PublicKeyMatch.BelongsTo(leaf, certificateKey))
                     throw new CommandFailedException($"order {orderUrl} was already finalized with another key: its certificate {certificateUrl} " +
                                                      $"does not belong to {operands[1]}. Create a new order to get a certificate for this key");
             }

@@ -154,6 +154,82 @@ public sealed class PollingTests
         Assert.Equal(Identifier.ForDns("example.com"), error.Problem.Identifier);
     }
 
+    private const string FinalizeUrl = ScriptedAcme.OrderUrl + "/finalize";
+    private const string AuthorizationUrl = ScriptedAcme.Base + "authz/1";
+    private const string OrderNotReady = "urn:ietf:params:acme:error:orderNotReady";
+
+    [Fact]
+    public async Task Finalize_refused_as_not_ready_while_every_authorization_is_valid_waits_for_ready_and_finalizes_again()
+    {
+        var time = new AutoAdvancingTimeProvider(Start);
+        var handler = ScriptedAcme.CreateHandler()
+            .Once(HttpMethod.Post, FinalizeUrl, _ => ScriptedHandler.Problem(HttpStatusCode.Forbidden, OrderNotReady, "the order is not ready"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("pending"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("pending"))
+            .Once(HttpMethod.Post, AuthorizationUrl, _ => Authorization("valid"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("pending"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("ready"))
+            .Once(HttpMethod.Post, FinalizeUrl, _ => Order("processing"));
+        var client = await ScriptedAcme.ConnectAsync(handler, time);
+        var account = ScriptedAcme.NewAccount();
+        using var certificateKey = Concorde.Acme.Crypto.KeyCurve.Generate();
+
+        var order = await client.FinalizeAsync(account, await PendingOrderAsync(client, account), certificateKey, CancellationToken.None);
+
+        Assert.Equal(AcmeStatus.Processing, order.Value.Status);
+        Assert.Equal(ScriptedAcme.OrderUrl, order.Location.AbsoluteUri);
+        Assert.Equal(2, handler.RequestsTo(HttpMethod.Post, FinalizeUrl).Count);
+        Assert.NotEmpty(time.Delays);
+    }
+
+    [Fact]
+    public async Task Finalize_refused_as_not_ready_while_an_authorization_is_pending_raises_order_not_ready_at_once()
+    {
+        var time = new AutoAdvancingTimeProvider(Start);
+        var handler = ScriptedAcme.CreateHandler()
+            .Once(HttpMethod.Post, FinalizeUrl, _ => ScriptedHandler.Problem(HttpStatusCode.Forbidden, OrderNotReady, "the order is not ready"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("pending"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("pending"))
+            .Once(HttpMethod.Post, AuthorizationUrl, _ => Authorization("pending"));
+        var client = await ScriptedAcme.ConnectAsync(handler, time);
+        var account = ScriptedAcme.NewAccount();
+        using var certificateKey = Concorde.Acme.Crypto.KeyCurve.Generate();
+        var pending = await PendingOrderAsync(client, account);
+
+        var error = await Assert.ThrowsAsync<AcmeProblemException>(() => client.FinalizeAsync(account, pending, certificateKey, CancellationToken.None));
+
+        Assert.Equal(ProblemKind.OrderNotReady, error.Kind);
+        Assert.Single(handler.RequestsTo(HttpMethod.Post, FinalizeUrl));
+        Assert.Empty(time.Delays);
+    }
+
+    [Fact]
+    public async Task Finalize_refused_as_not_ready_because_an_earlier_finalize_went_through_continues_with_the_order()
+    {
+        var time = new AutoAdvancingTimeProvider(Start);
+        var handler = ScriptedAcme.CreateHandler()
+            .Once(HttpMethod.Post, FinalizeUrl, _ => ScriptedHandler.Problem(HttpStatusCode.Forbidden, OrderNotReady, "the order is not ready"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("pending"))
+            .Once(HttpMethod.Post, ScriptedAcme.OrderUrl, _ => Order("valid"));
+        var client = await ScriptedAcme.ConnectAsync(handler, time);
+        var account = ScriptedAcme.NewAccount();
+        using var certificateKey = Concorde.Acme.Crypto.KeyCurve.Generate();
+
+        var order = await client.FinalizeAsync(account, await PendingOrderAsync(client, account), certificateKey, CancellationToken.None);
+
+        Assert.Equal(AcmeStatus.Valid, order.Value.Status);
+        Assert.Single(handler.RequestsTo(HttpMethod.Post, FinalizeUrl));
+    }
+
+    /// <summary>The order as the caller last saw it (the first answer queued for it): pending, before its
+    /// authorizations were done.</summary>
+    private static Task<AcmeResource<Order>> PendingOrderAsync(AcmeClient client, AcmeAccountKey account) =>
+        client.GetOrderAsync(account, new Uri(ScriptedAcme.OrderUrl), CancellationToken.None);
+
+    private static HttpResponseMessage Authorization(string status) =>
+        ScriptedHandler.Json(HttpStatusCode.OK,
+            $$"""{"identifier":{"type":"dns","value":"example.com"},"status":"{{status}}","challenges":[]}""");
+
     private static HttpResponseMessage Order(string status, params (string Name, string Value)[] headers) =>
         ScriptedHandler.Json(HttpStatusCode.OK, ScriptedAcme.OrderJson.Replace("\"pending\"", $"\"{status}\""), "application/json", headers);
 

@@ -55,7 +55,7 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, names));
         var watch = new ProfileWatch(profile, names);
 
-        var first = await profile.RunAsync(new Dictionary<string, string> { ["CONCORDE_TEST_KILL_AFTER_SAVE"] = $"{killPoint}" });
+        var first = await profile.RunAsync(SaveKiller.Environment("shaman.json", killPoint));
         var killed = first.ExitCode == ShamanRun.KilledBySigkill;
         if (!killed) first.Exited(0);
         watch.AssertConsistent($"kill point {killPoint}");
@@ -74,7 +74,7 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         return new Outcome(killPoint, killed, recorded, watch.TemporaryFiles);
     }
 
-    /// <summary>The one persistence point CONCORDE_TEST_KILL_AFTER_SAVE cannot reach: the certificate file is
+    /// <summary>The one persistence point a kill after a save of shaman.json cannot reach: the certificate file is
     /// written, then the save that records certificate_id (and drops order_id) is lost. The next run finds the
     /// order valid, downloads the same chain, leaves the file as it is and records it: no new order.</summary>
     [Fact]
@@ -83,7 +83,7 @@ public sealed class ShamanCrashSoakTests(PebbleFixture pebble, ITestOutputHelper
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("unrecorded");
         profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
-        var killed = await profile.RunAsync(new Dictionary<string, string> { ["CONCORDE_TEST_KILL_AFTER_SAVE"] = "2" });
+        var killed = await profile.RunAsync(SaveKiller.Environment("shaman.json", 2));
         Assert.Equal(ShamanRun.KilledBySigkill, killed.ExitCode);
         var beforeLastSave = profile.Text();
         Assert.NotNull(profile.ReadDomain(name)["order_id"]);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Keys;
-using Concorde.Cli;
 using Concorde.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
@@ -95,12 +94,13 @@ internal sealed class ScriptedProfile : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var environment = new AppEnvironment(output, error, time, "0.0.0-test", CaBundleFromEnvironment: null)
+        var environment = new ShamanEnvironment(output, error, time, "0.0.0-test")
         {
             Random = random ?? new Random(1),
             OutputIsRedirected = outputIsRedirected,
+            ProgramSearchPath = Environment.GetEnvironmentVariable("PATH"),
         };
-        var overrides = new ShamanOverrides(SyslogSocket: _directory.Combine("no-syslog-here.sock"), KillAfterSave: null);
+        var overrides = new ShamanOverrides(SyslogSocket: _directory.Combine("no-syslog-here.sock"));
         using var http = new HttpClient(ca.Handler, disposeHandler: false);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         string[] args = [.. options, Directory];

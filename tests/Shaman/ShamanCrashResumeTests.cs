@@ -15,7 +15,7 @@ public sealed class ShamanCrashResumeTests(PebbleFixture pebble) : IClassFixture
     [Fact]
     public async Task Sigkill_after_each_save_then_a_rerun_gives_a_certificate_for_the_same_key()
     {
-        // Kill point k: CONCORDE_TEST_KILL_AFTER_SAVE=k SIGKILLs shaman right after its k-th write of shaman.json.
+        // Kill point k: SIGKILL right after shaman's k-th write of shaman.json (SaveKiller).
         // All kill points run side by side, each on its own fresh profile.
         var outcomes = await Task.WhenAll(Enumerable.Range(1, MaxKillPoints).Select(KillThenResumeAsync));
 
@@ -64,7 +64,7 @@ public sealed class ShamanCrashResumeTests(PebbleFixture pebble) : IClassFixture
         profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
         var keyFiles = new[] { ShamanProfile.AccountKeyFile, ShamanProfile.KeyFile(name) };
 
-        var first = await profile.RunAsync(new Dictionary<string, string> { ["CONCORDE_TEST_KILL_AFTER_SAVE"] = $"{killPoint}" });
+        var first = await profile.RunAsync(SaveKiller.Environment("shaman.json", killPoint));
         var killed = first.ExitCode == ShamanRun.KilledBySigkill;
         if (!killed) first.Exited(0);
         // Whatever moment the kill hit, shaman.json is complete, and keys on disk are private.

@@ -12,11 +12,11 @@ internal static class InProcessCli
 
     /// <summary>With process settings changed by <paramref name="configure"/> (e.g. CONCORDE_EAB_HMAC_KEY).</summary>
     public static async Task<(int Exit, string Output, string Error)> RunAsync(
-        Func<X509Certificate2Collection?, HttpClient> createHttpClient, Func<AppEnvironment, AppEnvironment> configure, params string[] args)
+        Func<X509Certificate2Collection?, HttpClient> createHttpClient, Func<CliEnvironment, CliEnvironment> configure, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var environment = configure(new AppEnvironment(output, error, TimeProvider.System, "1.2.3", CaBundleFromEnvironment: null));
+        var environment = configure(new CliEnvironment(output, error, TimeProvider.System, "1.2.3", CaBundleFromEnvironment: null));
         var exit = await CliCommand.RunAsync(args, environment, createHttpClient, CancellationToken.None);
         return (exit, output.ToString(), error.ToString());
     }
