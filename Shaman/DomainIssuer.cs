@@ -171,18 +171,9 @@ public sealed class DomainIssuer
             {
                 case AcmeStatus.Pending:
                     await _challenges.AuthorizeAsync(client, account, order.Value, ct);
-                    // Every authorization is valid, so the order is ready (RFC 8555 §7.1.6): finalize without
-                    // reading it again. A server that lags says orderNotReady, and the order is polled instead.
-                    try
-                    {
-                        Log.Info($"{Name}: finalizing order");
-                        order = await client.WaitForOrderAsync(account, await client.FinalizeAsync(account, order, key, ct), ct);
-                    }
-                    catch (AcmeProblemException e) when (e.Kind == ProblemKind.OrderNotReady)
-                    {
-                        order = await client.WaitForOrderAsync(account, await client.GetOrderAsync(account, orderUrl, ct), ct);
-                    }
-                    break;
+                    // Every authorization is valid, so the order is ready (RFC 8555 §7.1.6): finalize without reading
+                    // it again (FinalizeAsync waits out a server that lags behind).
+                    goto case AcmeStatus.Ready;
                 case AcmeStatus.Ready:
                     Log.Info($"{Name}: finalizing order");
                     order = await client.WaitForOrderAsync(account, await client.FinalizeAsync(account, order, key, ct), ct);

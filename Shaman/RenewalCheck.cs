@@ -1,3 +1,4 @@
+using Concorde.Acme.Crypto;
 using Concorde.Acme.Wire;
 
 namespace Concorde.Shaman;
@@ -42,7 +43,7 @@ public static class RenewalCheck
     public static string? Mismatch(CertificateFacts certificate, byte[]? keyPublicInfo, IReadOnlyList<Identifier> identifiers)
     {
         if (keyPublicInfo is null) return "cannot be checked without the domain's key";
-        if (!keyPublicInfo.AsSpan().SequenceEqual(certificate.SubjectPublicKeyInfo))
+        if (!PublicKeyMatch.BelongsTo(certificate.SubjectPublicKeyInfo, keyPublicInfo))
             return "belongs to a different key than the domain's private key";
         return certificate.FirstMissing(identifiers) is { } missing ? $"does not cover {missing.Value}" : null;
     }

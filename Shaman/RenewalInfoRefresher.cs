@@ -31,7 +31,7 @@ public sealed class RenewalInfoRefresher(DomainSettings domain, ShamanContext co
                                  $"planned for {schedule.RenewAt:yyyy-MM-dd HH:mm} UTC" +
                                  (info.Value.ExplanationUrl is { } why ? $" ({why})" : ""));
         }
-        catch (Exception e) when (e is AcmeException or HttpRequestException)
+        catch (AcmeException e)
         {
             context.Log.Warning($"{domain.Name}: renewal information (ARI) unavailable: {e.Message}; asking again in an hour");
             await state.RecordRenewalInfoAsync(new RenewalInfoRecord(previous, Now + AriRecheck.AfterError), ct);
