@@ -20,10 +20,11 @@ public sealed class DomainState(ProfileDocument document, string name)
     private const string ReplacesField = "replaces";
     private const string RenewalInfoField = "renewalInfo";
     private const string DeployPendingField = "deployPending";
+    private const string ServedOkField = "servedOk";
 
     /// <summary>Every state field shaman (and the Python tool: `key`, `order_id`, `certificate_id`) records for a domain.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        [KeyField, OrderField, CertificateField, FailuresField, LastFailureField, LastErrorField, RetryAfterField, ReplacesField, RenewalInfoField, DeployPendingField];
+        [KeyField, OrderField, CertificateField, FailuresField, LastFailureField, LastErrorField, RetryAfterField, ReplacesField, RenewalInfoField, DeployPendingField, ServedOkField];
 
     /// <summary>What belongs to the CA rather than to the administrator: forgotten when `server` names another CA.</summary>
     private static readonly string[] CaStateFields =
@@ -79,6 +80,20 @@ public sealed class DomainState(ProfileDocument document, string name)
 
     /// <summary>The certificate file changed and the deploy hook has not yet succeeded for it.</summary>
     public bool DeployPending => document.GetNode(name, DeployPendingField) is JsonValue value && value.GetValueKind() == JsonValueKind.True;
+
+    /// <summary>Whether the last check of the endpoints in `verify` saw this certificate served; null when none was made.</summary>
+    public bool? ServedOk => document.GetNode(name, ServedOkField) is JsonValue value && value.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+        ? value.GetValue<bool>()
+        : null;
+
+    public Task RecordServedAsync(bool? ok, CancellationToken ct) =>
+        ok == ServedOk
+            ? Task.CompletedTask
+            : document.UpdateDomainAsync(name, d =>
+            {
+                if (ok is { } served) d[ServedOkField] = served;
+                else d.Remove(ServedOkField);
+            }, ct);
 
     /// <summary>Written with the next save: the next run adopts the file anyway (<see cref="KeyStore"/>).</summary>
     public Task RecordKeyLaterAsync(string keyFile, CancellationToken ct) => document.SetLaterAsync(name, KeyField, keyFile, ct);
@@ -176,7 +191,7 @@ public sealed class DomainState(ProfileDocument document, string name)
     /// <summary><see cref="Validate"/> refused anything but an absolute URL before the run began.</summary>
     private static Uri? Url(string? value) => value is null ? null : new Uri(value, UriKind.Absolute);
 
-    private static DateTimeOffset? ParseTime(string? text) =>
+    internal static DateTimeOffset? ParseTime(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
             : null;

@@ -92,6 +92,11 @@ public sealed class ProfileDocument
     /// <summary>A copy of a domain's field as it is in the file (number, object, ...), or null. A copy, because
     /// a parallel domain's save walks the whole tree, and a JsonObject read from the file is filled in lazily
     /// on its first use.</summary>
+    public JsonNode? GetNode(string field)
+    {
+        lock (_tree) return _root[field]?.DeepClone();
+    }
+
     public JsonNode? GetNode(string domain, string field)
     {
         lock (_tree) return Domain(domain)[field]?.DeepClone();

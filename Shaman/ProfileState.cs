@@ -10,14 +10,23 @@ public sealed class ProfileState(ProfileDocument document)
     private const string AccountField = "account_id";
     /// <summary>The directory URL the account was registered at; the Python tool did not record it.</summary>
     private const string AccountServerField = "account_server";
+    private const string RunFailuresField = "runFailures";
+    private const string RunLastFailureField = "runLastFailure";
+    private const string RunLastErrorField = "runLastError";
+    private const string RunRetryAfterField = "runRetryAfter";
 
-    public static readonly IReadOnlyList<string> Fields = [KeyField, AccountField, AccountServerField];
+    public static readonly IReadOnlyList<string> Fields =
+        [KeyField, AccountField, AccountServerField, RunFailuresField, RunLastFailureField, RunLastErrorField, RunRetryAfterField];
 
     /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
     internal static void Validate(JsonObject root)
     {
         ProfileSettings.OptionalString(root, KeyField);
         ProfileSettings.OptionalUrl(root, AccountField);
+        ProfileSettings.OptionalString(root, RunLastFailureField);
+        ProfileSettings.OptionalString(root, RunLastErrorField);
+        ProfileSettings.OptionalString(root, RunRetryAfterField);
+        ProfileSettings.OptionalNumber(root, RunFailuresField, "a count", 0);
     }
 
     /// <summary>The account key file, relative to the profile directory; null until shaman created or adopted one.</summary>
@@ -26,6 +35,42 @@ public sealed class ProfileState(ProfileDocument document)
     /// <summary><see cref="Validate"/> refused anything but an absolute URL before the run began.</summary>
     public Uri? AccountUrl => AccountId is { } id ? new Uri(id, UriKind.Absolute) : null;
     public string? AccountServer => document.Get(AccountServerField);
+
+    /// <summary>Runs in a row that failed for a reason that is not one domain's (the CA unreachable, the account refused):
+    /// recorded once for the profile, behind the same backoff as a domain's failures.</summary>
+    public int RunFailures => document.GetNode(RunFailuresField) is JsonValue value && value.TryGetValue<double>(out var count)
+        ? (int)Math.Clamp(count, 0, int.MaxValue)
+        : 0;
+
+    public DateTimeOffset? RunLastFailure => DomainState.ParseTime(document.Get(RunLastFailureField));
+    public string? RunLastError => document.Get(RunLastErrorField);
+    /// <summary>When the CA asked the last failed run to wait until (Retry-After).</summary>
+    public DateTimeOffset? RunRetryAfter => DomainState.ParseTime(document.Get(RunRetryAfterField));
+
+    public DateTimeOffset? RunBackoffUntil =>
+        RunFailures > 0 && RunLastFailure is { } last ? FailureBackoff.NextAttempt(RunFailures, last, RunRetryAfter) : null;
+
+    public Task RecordRunFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
+        document.UpdateAllAsync(root =>
+        {
+            root[RunFailuresField] = RunFailures + 1;
+            root[RunLastFailureField] = DomainState.FormatTime(now);
+            root[RunLastErrorField] = error;
+            if (caRetryAt is { } retryAt) root[RunRetryAfterField] = DomainState.FormatTime(retryAt);
+            else root.Remove(RunRetryAfterField);
+        }, ct);
+
+    /// <summary>A run that reached the CA forgets earlier run-level failures; one that had none writes nothing.</summary>
+    public Task ClearRunFailureAsync(CancellationToken ct) =>
+        RunFailures == 0 && RunLastFailure is null && RunLastError is null && RunRetryAfter is null
+            ? Task.CompletedTask
+            : document.UpdateAllAsync(root =>
+            {
+                root.Remove(RunFailuresField);
+                root.Remove(RunLastFailureField);
+                root.Remove(RunLastErrorField);
+                root.Remove(RunRetryAfterField);
+            }, ct);
 
     public DomainState Domain(string name) => new(document, name);
 

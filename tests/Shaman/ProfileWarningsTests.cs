@@ -27,6 +27,10 @@ public sealed class ProfileWarningsTests
             "key": "account.key.priv.pem",
             "account_id": "https://acme.example/acct/1",
             "account_server": "https://acme.example/dir",
+            "runFailures": 1,
+            "runLastFailure": "2030-01-01T00:00:00Z",
+            "runLastError": "server: the CA cannot be reached",
+            "runRetryAfter": "2030-01-01T01:00:00Z",
             "domains": {
                 "example.com": {
                     "altNames": ["www.example.com"],
@@ -45,7 +49,8 @@ public sealed class ProfileWarningsTests
                     "replaces": "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE",
                     "renewalInfo": {"checkAfter": "2030-01-02T00:00:00Z", "windowStart": "2030-02-01T00:00:00Z",
                                     "windowEnd": "2030-02-03T00:00:00Z", "renewAt": "2030-02-02T00:00:00Z"},
-                    "deployPending": true
+                    "deployPending": true,
+                    "servedOk": false
                 }
             }
         }
