@@ -41,6 +41,9 @@ case "${1:-build}" in
   test)
     need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck \
       "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian
+    # The style in .editorconfig is checked, not just suggested.
+    dotnet format concorde.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format"; exit 1; }
+    dotnet format tests/concorde.tests.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format tests/concorde.tests.csproj"; exit 1; }
     publish
     export CONCORDE_BIN=$PWD/out/concorde
     dotnet test tests/concorde.tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee out/test.log

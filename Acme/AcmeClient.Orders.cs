@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Problems;
 using Concorde.Acme.Wire;

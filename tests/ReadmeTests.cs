@@ -1,6 +1,6 @@
 using Concorde.Cli;
-using Xunit;
 using Concorde.Shaman;
+using Xunit;
 
 namespace Concorde.Tests;
 
