@@ -7,6 +7,7 @@ using Concorde.Shaman;
 
 // The composition root: the only place that reads the process environment, owns the signals and turns
 // the chosen mode's result into the exit code.
+CoreDumps.Disable();
 var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
 string[]? shamanArgs = invokedAs == "shaman" ? args : args is ["shaman", .. var rest] ? rest : null;
 var caBundleFromEnvironment = Environment.GetEnvironmentVariable("CONCORDE_CA_BUNDLE");
@@ -81,4 +82,32 @@ internal static partial class OpenSslDefaultStore
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnvironment(string name, string value, int overwrite);
+}
+
+/// <summary>The process holds private keys (the account's, every domain's): a crash must not write them into a core
+/// file, and another process of the same user must not read them through ptrace or /proc.</summary>
+internal static partial class CoreDumps
+{
+    private const int RlimitCore = 4;
+    private const int PrSetDumpable = 4;
+
+    public static void Disable()
+    {
+        var none = new ResourceLimit();
+        _ = SetResourceLimit(RlimitCore, ref none);
+        _ = SetProcessControl(PrSetDumpable, 0, 0, 0, 0);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ResourceLimit
+    {
+        public nuint Current;
+        public nuint Maximum;
+    }
+
+    [LibraryImport("libc", EntryPoint = "setrlimit")]
+    private static partial int SetResourceLimit(int resource, ref ResourceLimit limit);
+
+    [LibraryImport("libc", EntryPoint = "prctl")]
+    private static partial int SetProcessControl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 }

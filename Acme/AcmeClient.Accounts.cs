@@ -63,8 +63,13 @@ public sealed partial class AcmeClient
         return account with { Key = newKey };
     }
 
-    private static AcmeResponse RequireLocation(AcmeResponse response, string endpoint) =>
-        response.Location is null
-            ? throw new AcmeProtocolException($"the {endpoint} response from {response.Url} has no Location header")
-            : response;
+    /// <summary>The Location of a new account or order is recorded (shaman.json) before it is used: it must be a URL
+    /// this client would send to.</summary>
+    private AcmeResponse RequireLocation(AcmeResponse response, string endpoint)
+    {
+        if (response.Location is not { } location)
+            throw new AcmeProtocolException($"the {endpoint} response from {response.Url} has no Location header");
+        RequireAllowed(location, $"the {endpoint} response's Location {location}");
+        return response;
+    }
 }

@@ -63,10 +63,7 @@ public sealed partial class AcmeClient
     private async Task<AcmeResponse> SendAsync(HttpMethod method, Uri url, Func<string, JwsMessage>? sign, string? accept,
         CancellationToken ct)
     {
-        // URLs come from the server (directory, Location, order and authorization bodies); one that HttpClient
-        // cannot send would otherwise escape as NotSupportedException or InvalidOperationException.
-        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
-            throw new AcmeProtocolException($"{method} {url}: the server gave a URL that is not http(s); refused");
+        RequireAllowed(url, $"{method} {url}");
         var badNonces = 0;
         var transientFailures = 0;
         while (true)
@@ -221,6 +218,19 @@ public sealed partial class AcmeClient
 
     /// <summary>§6.3: the payload of a POST-as-GET is the empty string.</summary>
     private static readonly byte[] PostAsGet = [];
+
+    /// <summary>URLs come from the server (directory, Location, order and authorization bodies, Link headers) and
+    /// are neither sent to nor recorded unless they are https — or, for a test CA whose own directory is plain
+    /// http on this machine, loopback http. Anything else (file:, a plain-http host out there) is refused here.</summary>
+    private void RequireAllowed(Uri url, string what)
+    {
+        var allowed = url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttps
+                                            || (DirectoryUrl.Scheme == Uri.UriSchemeHttp && LoopbackHttp.IsAllowed(url)));
+        if (!allowed)
+            throw new AcmeProtocolException(DirectoryUrl.Scheme == Uri.UriSchemeHttp
+                ? $"{what}: the server gave a URL that is neither https nor loopback http; refused"
+                : $"{what}: the server gave a URL that is not https; refused");
+    }
 
     private static Uri Require(Uri? endpoint, string name) =>
         endpoint ?? throw new AcmeProtocolException($"the server's directory has no {name} endpoint");

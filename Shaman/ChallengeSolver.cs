@@ -9,6 +9,8 @@ namespace Concorde.Shaman;
 /// server to validate, waits for the verdict, then runs the cleanup program, valid or not.</summary>
 public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context)
 {
+    private readonly HashSet<string> _domainIdentifiers = domain.Identifiers.Select(i => i.Canonical()).ToHashSet(StringComparer.Ordinal);
+
     private string Name => domain.Name;
     private ShamanLog Log => context.Log;
 
@@ -17,6 +19,9 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
         foreach (var authorizationUrl in order.Authorizations)
         {
             var authorization = await client.GetAuthorizationAsync(account, authorizationUrl, ct);
+            if (!Requested(authorization.Value))
+                throw new DomainFailure($"{Name}: the CA asks to authorize {ServerText.Escape(Describe(authorization.Value))} " +
+                                        $"({authorizationUrl}), which this domain did not request; not answered");
             switch (authorization.Value.Status)
             {
                 case AcmeStatus.Valid:
@@ -85,6 +90,14 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
         {
             Log.Warning(e.Message);
         }
+    }
+
+    /// <summary>An authorization is answered only for a name the domain asked for (RFC 8555 §7.1.4: a wildcard
+    /// authorization carries the name without "*." and `wildcard: true`).</summary>
+    private bool Requested(Authorization authorization)
+    {
+        var identifier = authorization.Wildcard ? authorization.Identifier with { Value = "*." + authorization.Identifier.Value } : authorization.Identifier;
+        return _domainIdentifiers.Contains(identifier.Canonical());
     }
 
     private static string Describe(Authorization authorization) =>

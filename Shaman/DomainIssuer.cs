@@ -18,6 +18,9 @@ public sealed class DomainIssuer
 {
     /// <summary>Each step moves the state forward; more steps than this would mean a server that loops.</summary>
     private const int MaxSteps = 10;
+    /// <summary>An order needs at most pending → ready → processing → valid; a server that keeps answering otherwise
+    /// (e.g. "ready" after every finalize) is not followed for ever.</summary>
+    private const int MaxOrderTransitions = 6;
 
     private readonly DomainSettings _domain;
     private readonly ShamanContext _context;
@@ -165,8 +168,26 @@ public sealed class DomainIssuer
             return false;
         }
 
-        while (true)
+        if (!Identifier.SameSet(order.Value.Identifiers, _domain.Identifiers))
         {
+            var named = string.Join(", ", order.Value.Identifiers.Select(i => ServerText.Escape(i.Value)));
+            // A new order that names anything else is the CA's doing: nothing of it is answered or signed.
+            if (fresh is not null)
+                throw new DomainFailure($"{Name}: the CA's new order {orderUrl} is for {named}, not the names requested; " +
+                                        "refused before answering any challenge");
+            Log.Info($"{Name}: order {orderUrl} is for {named}, not the configured names; starting a new one");
+            await _state.ForgetOrderAsync(ct);
+            return false;
+        }
+
+        for (var transition = 0; ; transition++)
+        {
+            if (transition == MaxOrderTransitions)
+            {
+                await _state.ForgetOrderAsync(ct);
+                throw new DomainFailure($"{Name}: order {orderUrl} is still {AcmeStatusConverter.Name(order.Value.Status)} after " +
+                                        $"{MaxOrderTransitions} steps; the CA does not move it forward. A new order starts on the next run");
+            }
             switch (order.Value.Status)
             {
                 case AcmeStatus.Pending:
@@ -176,7 +197,9 @@ public sealed class DomainIssuer
                     goto case AcmeStatus.Ready;
                 case AcmeStatus.Ready:
                     Log.Info($"{Name}: finalizing order");
-                    order = await client.WaitForOrderAsync(account, await client.FinalizeAsync(account, order, key, ct), ct);
+                    // The CSR names exactly what the profile asks for, whatever the order says.
+                    var request = order with { Value = order.Value with { Identifiers = _domain.Identifiers } };
+                    order = await client.WaitForOrderAsync(account, await client.FinalizeAsync(account, request, key, ct), ct);
                     break;
                 case AcmeStatus.Processing:
                     order = await client.WaitForOrderAsync(account, order, ct);

@@ -7,38 +7,46 @@ public sealed record RenewalDecision(bool Renew, DateTimeOffset RenewAt, string 
     /// <summary>With <paramref name="renewalDays"/> (the original's `renewal`), renew when fewer days remain.
     /// Without, renew when a third of the lifetime remains, half for lifetimes under ten days, as Let's
     /// Encrypt recommends for short-lived certificates.
-    /// With an ARI schedule (RFC 9773) the CA's suggested window decides, at the moment chosen inside it.</summary>
+    /// With an ARI schedule (RFC 9773) the CA's suggested window decides, at the moment chosen inside it — but never
+    /// later than `renewal` days before expiry, and a window that reaches past expiry (which no honest CA suggests)
+    /// is held to the lifetime rule: whatever the CA says, the certificate is renewed before it lapses.</summary>
     public static RenewalDecision Decide(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now, double? renewalDays,
         AriSchedule? ari = null)
     {
-        var warning = ari is null ? RenewalLongerThanLifetime(notAfter - notBefore, renewalDays) : null;
+        var warning = RenewalLongerThanLifetime(notAfter - notBefore, renewalDays);
         if (notAfter <= now)
             return new RenewalDecision(true, notAfter, $"expired on {notAfter:yyyy-MM-dd HH:mm} UTC", warning);
-        DateTimeOffset renewAt;
-        string rule;
+        var (renewAt, rule) = renewalDays is { } days
+            ? (DaysBefore(notAfter, days), $"{days:0.##} days before expiry (renewal)")
+            : LifetimeRule(notBefore, notAfter);
         if (ari is not null)
         {
-            renewAt = ari.RenewAt;
-            rule = $"the moment chosen in the CA's renewal window {ari.WindowStart:yyyy-MM-dd HH:mm} – {ari.WindowEnd:yyyy-MM-dd HH:mm} UTC (ARI)";
-        }
-        else if (renewalDays is { } days)
-        {
-            // A window reaching back before year 1 (or beyond TimeSpan) simply means "renew now".
-            var sinceYearOne = notAfter - DateTimeOffset.MinValue;
-            renewAt = days >= sinceYearOne.TotalDays ? DateTimeOffset.MinValue : notAfter - TimeSpan.FromDays(days);
-            rule = $"{days:0.##} days before expiry (renewal)";
-        }
-        else
-        {
-            var lifetime = notAfter - notBefore;
-            var fraction = lifetime < TimeSpan.FromDays(10) ? 0.5 : 1.0 / 3;
-            renewAt = notAfter - lifetime * fraction;
-            rule = fraction == 0.5 ? "half of the lifetime remaining" : "a third of the lifetime remaining";
+            var window = $"the CA's renewal window {ari.WindowStart:yyyy-MM-dd HH:mm} – {ari.WindowEnd:yyyy-MM-dd HH:mm} UTC (ARI)";
+            // `renewal` days, or for a window reaching past expiry the lifetime rule, bound how late the moment may be.
+            var bounded = renewalDays is not null || ari.WindowEnd > notAfter;
+            if (!bounded || ari.RenewAt <= renewAt)
+                (renewAt, rule) = (ari.RenewAt, $"the moment chosen in {window}");
+            else
+                rule = renewalDays is null ? $"{rule}, as {window} reaches past expiry" : $"{rule}, before the moment chosen in {window}";
         }
         var left = notAfter - now;
         return now >= renewAt
             ? new RenewalDecision(true, renewAt, $"expires in {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewing at {rule}", warning)
             : new RenewalDecision(false, renewAt, $"valid for {Describe(left)} ({notAfter:yyyy-MM-dd HH:mm} UTC); renewal due {renewAt:yyyy-MM-dd HH:mm} UTC at {rule}", warning);
+    }
+
+    private static DateTimeOffset DaysBefore(DateTimeOffset notAfter, double days)
+    {
+        // A window reaching back before year 1 (or beyond TimeSpan) simply means "renew now".
+        var sinceYearOne = notAfter - DateTimeOffset.MinValue;
+        return days >= sinceYearOne.TotalDays ? DateTimeOffset.MinValue : notAfter - TimeSpan.FromDays(days);
+    }
+
+    private static (DateTimeOffset RenewAt, string Rule) LifetimeRule(DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        var lifetime = notAfter - notBefore;
+        var fraction = lifetime < TimeSpan.FromDays(10) ? 0.5 : 1.0 / 3;
+        return (notAfter - lifetime * fraction, fraction == 0.5 ? "half of the lifetime remaining" : "a third of the lifetime remaining");
     }
 
     /// <summary>A `renewal` window at least as long as the certificate's lifetime is due as soon as the certificate is

@@ -1,14 +1,24 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Concorde.Acme.Problems;
 
 namespace Concorde.Acme.Crypto;
 
 /// <summary>Challenge responses derived from the token and the account key.</summary>
 public static class KeyAuthorization
 {
-    /// <summary>RFC 8555 §8.1: token || '.' || base64url(Thumbprint(accountKey)).</summary>
-    public static string For(string token, ECDsa accountKey) => $"{token}.{Jwk.Thumbprint(accountKey)}";
+    /// <summary>RFC 8555 §8.1: token || '.' || base64url(Thumbprint(accountKey)). The token goes to programs that
+    /// name files and DNS records after it, so one outside the base64url alphabet ("../", a newline) is refused
+    /// (§8.3: it "MUST NOT contain any characters outside the base64url alphabet").</summary>
+    public static string For(string token, ECDsa accountKey)
+    {
+        if (token.Length == 0 || !token.All(IsBase64UrlCharacter))
+            throw new AcmeProtocolException($"the challenge token {ServerText.Quote(token)} is not base64url (RFC 8555 §8.3); refused before any authenticator runs");
+        return $"{token}.{Jwk.Thumbprint(accountKey)}";
+    }
+
+    private static bool IsBase64UrlCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     /// <summary>RFC 8555 §8.4: the TXT record value is base64url(SHA-256(key authorization)).</summary>
     public static string Dns01TxtValue(string keyAuthorization) =>

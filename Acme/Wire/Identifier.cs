@@ -25,5 +25,18 @@ public sealed record Identifier(
             ? ForIp(address)
             : ForDns(name);
 
+    /// <summary>For comparing identifiers: DNS names without case (RFC 4343) or a trailing dot, IP addresses in their
+    /// canonical text.</summary>
+    public string Canonical() => Type switch
+    {
+        Dns => $"dns|{Value.TrimEnd('.').ToLowerInvariant()}",
+        Ip when IPAddress.TryParse(Value, out var address) => $"ip|{address}",
+        _ => ToString(),
+    };
+
+    /// <summary>The same identifiers, in any order and spelling (<see cref="Canonical"/>).</summary>
+    public static bool SameSet(IEnumerable<Identifier> a, IEnumerable<Identifier> b) =>
+        a.Select(i => i.Canonical()).ToHashSet(StringComparer.Ordinal).SetEquals(b.Select(i => i.Canonical()));
+
     public override string ToString() => $"{Type}|{Value}";
 }

@@ -105,19 +105,11 @@ internal static class OrderCommands
     /// refuse a CSR whose names differ from the order's (§7.4); saying so here names the difference.</summary>
     private static IReadOnlyList<Identifier> InOrderOfNames(IReadOnlyList<Identifier> ordered, IReadOnlyList<Identifier> names)
     {
-        var byCanonical = ordered.GroupBy(Canonical, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var matched = names.Select(n => byCanonical.GetValueOrDefault(Canonical(n))).ToArray();
+        var byCanonical = ordered.GroupBy(i => i.Canonical(), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var matched = names.Select(n => byCanonical.GetValueOrDefault(n.Canonical())).ToArray();
         if (matched.All(m => m is not null) && matched.Distinct().Count() == byCanonical.Count && matched.Length == byCanonical.Count)
             return matched.Select(m => m!).ToArray();
         throw new CommandFailedException(
             $"the names must be exactly the order's identifiers ({string.Join(", ", ordered)}); given: {string.Join(", ", names)}");
     }
-
-    /// <summary>DNS names compare without case (RFC 4343); IP addresses in their canonical text.</summary>
-    private static string Canonical(Identifier identifier) => identifier.Type switch
-    {
-        Identifier.Dns => $"dns|{identifier.Value.TrimEnd('.').ToLowerInvariant()}",
-        Identifier.Ip when IPAddress.TryParse(identifier.Value, out var address) => $"ip|{address}",
-        _ => identifier.ToString(),
-    };
 }

@@ -145,12 +145,12 @@ public sealed class RenewalCheckTests : IDisposable
     [Theory]
     [InlineData(44.9, CertificateStanding.Current)]
     [InlineData(45.1, CertificateStanding.Due)]
-    public void Ari_window_decides_over_renewal_days(double ageDays, CertificateStanding expected)
+    public void Ari_window_decides_when_it_is_earlier_than_renewal_days(double ageDays, CertificateStanding expected)
     {
         var now = Issued.AddDays(ageDays);
         var schedule = new AriSchedule(Issued.AddDays(40), Issued.AddDays(50), Issued.AddDays(45));
 
-        var verdict = Evaluate(Facts(), now, renewalDays: 80, info: Asked(now, schedule));
+        var verdict = Evaluate(Facts(), now, renewalDays: 30, info: Asked(now, schedule));
 
         Assert.Equal(expected, verdict.Standing);
         Assert.Equal(schedule.RenewAt, verdict.Timing!.RenewAt);

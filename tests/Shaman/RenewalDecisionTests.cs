@@ -99,7 +99,7 @@ public sealed class RenewalDecisionTests
     [InlineData(89.9, false)]
     [InlineData(30.0, false)]
     [InlineData(null, false)]
-    [InlineData(100000.0, true)]   // the CA's window decides; `renewal` plays no part
+    [InlineData(30.0, true)]       // the CA's window decides; `renewal` only bounds it
     public void Renewal_days_shorter_than_the_lifetime_or_unused_warn_of_nothing(double? renewalDays, bool ari)
     {
         var schedule = ari ? new AriSchedule(Issued.AddDays(60), Issued.AddDays(62), Issued.AddDays(61)) : null;
@@ -125,17 +125,44 @@ public sealed class RenewalDecisionTests
     }
 
     [Theory]
-    [InlineData(100000.0)]
+    [InlineData(1.0)]
     [InlineData(null)]
-    public void Ari_window_in_the_future_overrides_renewal_days_and_the_lifetime_rule(double? renewalDays)
+    public void Ari_window_in_the_future_overrides_the_lifetime_rule_and_renewal_days_that_allow_it(double? renewalDays)
     {
-        var now = Issued.AddDays(80); // past the lifetime rule (60 days), inside any `renewal` window
+        var now = Issued.AddDays(80); // past the lifetime rule (60 days)
         var ari = new AriSchedule(Issued.AddDays(85), Issued.AddDays(86), Issued.AddDays(85.5));
 
         var decision = RenewalDecision.Decide(Issued, Expires, now, renewalDays, ari);
 
         Assert.False(decision.Renew);
         Assert.Equal(ari.RenewAt, decision.RenewAt);
+    }
+
+    [Fact]
+    public void Renewal_days_bound_how_late_the_ari_moment_may_be()
+    {
+        var ari = new AriSchedule(Issued.AddDays(85), Issued.AddDays(86), Issued.AddDays(85.5));
+
+        var decision = RenewalDecision.Decide(Issued, Expires, Issued.AddDays(80), 30, ari);
+
+        Assert.True(decision.Renew);
+        Assert.Equal(Expires.AddDays(-30), decision.RenewAt);
+        Assert.Contains("30 days before expiry (renewal), before the moment chosen in the CA's renewal window", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ari_window_reaching_past_expiry_is_held_to_the_lifetime_rule()
+    {
+        var ari = new AriSchedule(Expires.AddDays(-1), Expires.AddDays(30), Expires.AddDays(10));
+
+        var kept = RenewalDecision.Decide(Issued, Expires, Issued.AddDays(59), null, ari);
+        var due = RenewalDecision.Decide(Issued, Expires, Issued.AddDays(61), null, ari);
+
+        Assert.False(kept.Renew);
+        Assert.True(due.Renew);
+        Assert.Equal(Issued.AddDays(60), due.RenewAt);
+        Assert.Contains("a third of the lifetime remaining, as the CA's renewal window", due.Reason, StringComparison.Ordinal);
+        Assert.Contains("reaches past expiry", due.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

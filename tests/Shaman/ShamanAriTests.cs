@@ -20,8 +20,8 @@ public sealed class ShamanAriTests
     [Fact]
     public async Task Window_in_the_future_records_a_random_moment_inside_it_and_checkAfter_from_Retry_After_and_renews_nothing()
     {
-        // 100000 days: without ARI this certificate would be renewed right now.
-        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), renewalDays: 100000);
+        // 30 days would renew in 50 days; the CA's window, earlier, decides.
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), renewalDays: 30);
         var (ca, profile, id) = (scenario.Ca, scenario.Profile, scenario.Id);
         var (start, end) = (Now.AddDays(20), Now.AddDays(22));
         ca.SuggestWindow(id, start, end, TimeSpan.FromHours(7));
@@ -165,7 +165,7 @@ public sealed class ShamanAriTests
     [Fact]
     public async Task CheckAfter_in_the_future_sends_no_request_at_all()
     {
-        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), renewalDays: 100000);
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80), renewalDays: 30);
         var (ca, profile) = (scenario.Ca, scenario.Profile);
         SetRenewalInfo(profile, checkAfter: Now.AddHours(1), start: Now.AddDays(20), end: Now.AddDays(22), renewAt: Now.AddDays(21));
         var before = File.ReadAllText(profile.PathOf(ProfileSettings.FileName));
