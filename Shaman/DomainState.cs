@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Concorde.Acme.Problems;
 
 namespace Concorde.Shaman;
 
@@ -144,7 +145,7 @@ public sealed class DomainState(ProfileDocument document, string name)
         {
             d[FailuresField] = Failures + 1;
             d[LastFailureField] = FormatTime(now);
-            d[LastErrorField] = error;
+            d[LastErrorField] = ServerText.EscapeControlCharacters(error);
             if (caRetryAt is { } retryAt) d[RetryAfterField] = FormatTime(retryAt);
             else d.Remove(RetryAfterField);
         }, ct);

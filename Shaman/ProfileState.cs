@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Concorde.Acme.Problems;
 
 namespace Concorde.Shaman;
 
@@ -55,7 +56,7 @@ public sealed class ProfileState(ProfileDocument document)
         {
             root[RunFailuresField] = RunFailures + 1;
             root[RunLastFailureField] = DomainState.FormatTime(now);
-            root[RunLastErrorField] = error;
+            root[RunLastErrorField] = ServerText.EscapeControlCharacters(error);
             if (caRetryAt is { } retryAt) root[RunRetryAfterField] = DomainState.FormatTime(retryAt);
             else root.Remove(RunRetryAfterField);
         }, ct);

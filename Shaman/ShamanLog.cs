@@ -1,3 +1,5 @@
+using Concorde.Acme.Problems;
+
 namespace Concorde.Shaman;
 
 /// <summary>Every action goes to stdout as "LEVEL message" (the original's format) and to syslog. Messages
@@ -13,9 +15,12 @@ public sealed class ShamanLog(TextWriter output, SyslogSender? syslog, LogLevel 
     public void Warning(string message) => Write(LogLevel.Warning, message);
     public void Error(string message) => Write(LogLevel.Error, message);
 
+    /// <summary>One message is one line: control characters in it (from a CA's problem detail, a program's output)
+    /// are shown escaped, so nothing can forge a log line or reach the terminal as an escape sequence.</summary>
     public void Write(LogLevel level, string message)
     {
         if (level < Threshold) return;
+        message = ServerText.EscapeControlCharacters(message);
         lock (_lock)
         {
             if (!quiet || level >= LogLevel.Warning)

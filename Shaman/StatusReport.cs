@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Concorde.Acme.Problems;
 
 namespace Concorde.Shaman;
 
@@ -37,7 +38,7 @@ public static class StatusReport
         }
         foreach (var plan in plans)
             if (plan.LastError is { } error)
-                text.Append($"last error of {plan.Name}: {DomainState.WithoutName(plan.Name, error)}\n");
+                text.Append($"last error of {plan.Name}: {ServerText.EscapeControlCharacters(DomainState.WithoutName(plan.Name, error))}\n");
         return text.ToString();
     }
 

@@ -152,4 +152,26 @@ public sealed class HostileCaTests
         Assert.InRange(ca.Handler.RequestsTo(HttpMethod.Post, FinalizeUrl).Count, 1, 6);
         Assert.False(profile.ReadDomain(Name).ContainsKey("order_id"));
     }
+
+    [Fact]
+    public async Task Control_characters_in_a_problem_detail_reach_neither_the_log_nor_the_state_nor_status_unescaped()
+    {
+        using var ca = new ScriptedCa(new AutoAdvancingTimeProvider(Now));
+        using var profile = await ScriptedProfile.CreateAsync(Name);
+        ca.RefuseNextOrder(HttpStatusCode.BadRequest, "urn:ietf:params:acme:error:rejectedIdentifier",
+            // JSON escapes: the detail the client decodes holds a real newline and ESC.
+            @"no\nERROR forged.example.com: a line the CA wrote \u001b[31mred\u001b[0m");
+
+        var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
+        var status = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), options: "--status")).Exited(0);
+
+        Assert.All(run.Lines, l => Assert.Matches("^(DEBUG|INFO|WARNING|ERROR|CRITICAL) ", l));
+        Assert.DoesNotContain(run.Lines, l => l.StartsWith("ERROR forged", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, l => l.StartsWith($"ERROR {Name}: ", StringComparison.Ordinal) && l.Contains("no\\u000aERROR forged", StringComparison.Ordinal));
+        var lastError = profile.ReadDomain(Name)["lastError"]!.GetValue<string>();
+        Assert.DoesNotContain('\n', lastError);
+        Assert.DoesNotContain('\u001b', lastError);
+        Assert.DoesNotContain('\u001b', run.Stdout + run.Stderr + status.Stdout);
+        Assert.DoesNotContain(status.Lines, l => l.StartsWith("ERROR forged", StringComparison.Ordinal));
+    }
 }
