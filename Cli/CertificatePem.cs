@@ -17,10 +17,12 @@ internal static class CertificatePem
         try
         {
             if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a certificate file");
-            var info = new FileInfo(path);
-            if (!info.Exists) throw new IOException($"{path}: no such certificate file");
-            if (info.Length > MaxFileBytes) throw new FileContentException($"{path}: {info.Length} bytes is too large for a PEM certificate");
-            pem = await File.ReadAllTextAsync(path, ct);
+            ct.ThrowIfCancellationRequested();
+            pem = System.Text.Encoding.ASCII.GetString(RegularFile.ReadAll(path, MaxFileBytes));
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new IOException($"{path}: no such certificate file", e);
         }
         catch (UnauthorizedAccessException e)
         {

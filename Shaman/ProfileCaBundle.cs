@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Concorde.Acme.Files;
 
 namespace Concorde.Shaman;
 
@@ -21,10 +22,7 @@ public static class ProfileCaBundle
         var directory = Path.GetFullPath(options.ProfileDirectory);
         try
         {
-            var info = new FileInfo(Path.Combine(directory, ProfileSettings.FileName));
-            // A pipe or a device reports 0 bytes; opening one could wait forever.
-            if (!info.Exists || info.Length == 0 || info.Length > MaxFileBytes) return null;
-            var bytes = File.ReadAllBytes(info.FullName);
+            var bytes = RegularFile.ReadAll(Path.Combine(directory, ProfileSettings.FileName), MaxFileBytes);
             // Parsed as ProfileDocument parses it, so a file the run refuses is refused here too, not thrown.
             _ = StrictUtf8.GetCharCount(bytes);
             var strict = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow, AllowDuplicateProperties = false };
@@ -33,7 +31,8 @@ public static class ProfileCaBundle
                 : null;
             return string.IsNullOrEmpty(bundle) ? null : Path.GetFullPath(Path.Combine(directory, bundle));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException or JsonException or ProfileException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RegularFileException or DecoderFallbackException
+                                      or JsonException or ProfileException)
         {
             return null;
         }

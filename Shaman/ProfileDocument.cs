@@ -40,18 +40,22 @@ public sealed class ProfileDocument
         byte[] bytes;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                throw new ProfileException($"{path}: not found. Create it, e.g. {{\"server\": \"https://acme-v02.api.letsencrypt.org/directory\", \"renewal\": 30, \"authenticators\": {{\"http-01\": \"/usr/local/bin/prove-challenge\"}}, \"domains\": {{\"example.com\": {{}}}}}}");
-            if (info.Length > MaxFileBytes) throw new ProfileException($"{path}: {info.Length} bytes is too large for a profile");
-            // Also what a pipe or a device reports; opening one could wait forever.
-            if (info.Length == 0) throw new ProfileException($"{path}: is empty or not a regular file; it must hold the profile's JSON object");
-            bytes = await File.ReadAllBytesAsync(path, ct);
+            ct.ThrowIfCancellationRequested();
+            bytes = RegularFile.ReadAll(path, MaxFileBytes);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ProfileException($"{path}: not found. Create it, e.g. {{\"server\": \"https://acme-v02.api.letsencrypt.org/directory\", \"renewal\": 30, \"authenticators\": {{\"http-01\": \"/usr/local/bin/prove-challenge\"}}, \"domains\": {{\"example.com\": {{}}}}}}");
+        }
+        catch (RegularFileException e)
+        {
+            throw new ProfileException($"{path}: {e.Reason}; it must be a file holding the profile's JSON object");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ProfileException($"{path}: cannot be read ({e.Message})");
         }
+        if (bytes.Length == 0) throw new ProfileException($"{path}: is empty; it must hold the profile's JSON object");
         try
         {
             // System.Text.Json checks UTF-8 only when a value is read; check it all now, before anything runs.

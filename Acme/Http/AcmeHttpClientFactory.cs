@@ -46,13 +46,20 @@ public static class AcmeHttpClientFactory
         return client;
     }
 
+    /// <summary>Far more than a system's whole bundle of roots (about 200 KiB).</summary>
+    private const long MaxCaBundleBytes = 16 * 1024 * 1024;
+
     /// <summary>Reads a PEM bundle of CA certificates; the message names the file on failure.</summary>
     public static X509Certificate2Collection LoadTrustedRoots(string pemPath)
     {
         var roots = new X509Certificate2Collection();
         try
         {
-            roots.ImportFromPemFile(pemPath);
+            roots.ImportFromPem(System.Text.Encoding.ASCII.GetString(RegularFile.ReadAll(pemPath, MaxCaBundleBytes)));
+        }
+        catch (RegularFileException e)
+        {
+            throw new FileContentException($"{pemPath}: cannot read the CA bundle: it {e.Reason}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

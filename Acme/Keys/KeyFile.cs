@@ -21,7 +21,12 @@ public static class KeyFile
             if (Directory.Exists(path)) throw new KeyFileException(path, "is a directory, not a key file");
             if (!info.Exists) throw new KeyFileException(path, "no such key file");
             if (info.Length > MaxKeyFileBytes) throw new KeyFileException(path, $"is {info.Length} bytes, too large for a PEM key");
-            text = await File.ReadAllTextAsync(path, Encoding.ASCII, ct);
+            ct.ThrowIfCancellationRequested();
+            text = Encoding.ASCII.GetString(RegularFile.ReadAll(path, MaxKeyFileBytes));
+        }
+        catch (RegularFileException e)
+        {
+            throw new KeyFileException(path, e.Reason, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
