@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Concorde.Acme.Crypto;
+using Concorde.Acme.Files;
 using Concorde.Acme.Keys;
 
 namespace Concorde.Shaman;
@@ -27,8 +28,10 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
     {
         if (recorded is not null) return await LoadAsync(document.ResolvePath(recorded), owner, ct);
         var path = document.ResolvePath(defaultFile);
-        if (File.Exists(path))
+        // Anything at that name, a dangling link included, is examined rather than written over.
+        if (FileStatus.OfLink(path) is not null)
         {
+            RefuseForeign(path, owner);
             var existing = await LoadAsync(path, owner, ct);
             log.Warning($"{owner}: using the existing key file {defaultFile}, which shaman.json did not name yet");
             await record(defaultFile, ct);
@@ -40,6 +43,28 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
         await record(defaultFile, ct);
         return key;
     }
+
+    /// <summary>A key file nobody recorded is adopted only when it is this user's (or root's) own regular file, readable
+    /// by no one else: one planted by another user — whose private half that user knows — would otherwise become the
+    /// account's or a certificate's key.</summary>
+    private static void RefuseForeign(string path, string owner)
+    {
+        var status = FileStatus.OfLink(path);
+        var problem = status switch
+        {
+            null => "cannot be examined",
+            { IsRegular: false } => "is not a regular file (a link, a pipe, a directory)",
+            { Owner: var uid } when uid != 0 && uid != FileStatus.EffectiveUser => $"belongs to another user (uid {uid})",
+            { Permissions: var mode } when (mode & GroupOrOthers) != 0 => "is readable or writable by other users",
+            _ => null,
+        };
+        if (problem is not null)
+            throw new KeyFileException(path, $"{problem}, and shaman.json does not name it as the {owner} key, so it is not adopted. " +
+                                             "If it is yours: chown it to this user and chmod 600 it; otherwise move it away and shaman creates a new key");
+    }
+
+    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                                               | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     /// <summary>A key that cannot be used is never replaced silently: the account or the deployed certificate
     /// depends on it. The error says how to get a new one on purpose.</summary>

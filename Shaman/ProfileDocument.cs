@@ -160,14 +160,19 @@ public sealed class ProfileDocument
         {
             string text;
             long through;
+            bool holdsSecret;
             lock (_tree)
             {
                 if (_savedThrough >= mine) return;
                 text = PythonJson.Serialize(_root);
                 through = _changes;
+                holdsSecret = _root["eab"] is not null;
             }
-            // The profile names keys and the account, nothing secret: readable like the original's file.
-            await AtomicFile.WriteAsync(FilePath, Encoding.UTF8.GetBytes(text), AtomicFile.PublicMode, overwrite: true, CancellationToken.None);
+            // The profile names keys and the account, readable like the original's file — unless it holds an EAB MAC
+            // key, which no one but its owner may read, whatever mode the file had.
+            var mode = holdsSecret ? AtomicFile.PrivateMode : AtomicFile.PublicMode;
+            await AtomicFile.WriteAsync(WritePath(), Encoding.UTF8.GetBytes(text), mode, overwrite: true, CancellationToken.None,
+                ceiling: holdsSecret ? AtomicFile.PrivateMode : (UnixFileMode)0x1FF);
             _savedThrough = through;
             _saved?.Invoke(text);
         }
@@ -175,6 +180,14 @@ public sealed class ProfileDocument
         {
             _writer.Release();
         }
+    }
+
+    /// <summary>A shaman.json that is a symlink (e.g. kept in a configuration repository) is followed: its target is
+    /// rewritten and keeps its mode, instead of the link being replaced by a copy.</summary>
+    private string WritePath()
+    {
+        var path = FilePath;
+        return File.ResolveLinkTarget(path, returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : path;
     }
 
     private static string FirstSentence(string message)

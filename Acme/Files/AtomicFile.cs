@@ -26,19 +26,22 @@ public static partial class AtomicFile
     /// must survive a rewrite, and a fixed mode would silently widen the one and break the other.</summary>
     /// <remarks>Synchronous inside: Linux has no asynchronous file writes, .NET would run them on the thread
     /// pool anyway, and for a few kilobytes plus fsync the hand-offs cost more than the write.</remarks>
-    public static Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, bool overwrite, CancellationToken ct)
+    /// <param name="ceiling">Bits a carried-over mode may have at most: a shaman.json that holds a secret is written
+    /// 0600 whatever the file it replaces allowed.</param>
+    public static Task WriteAsync(string path, ReadOnlyMemory<byte> content, UnixFileMode mode, bool overwrite, CancellationToken ct,
+        UnixFileMode ceiling = (UnixFileMode)0x1FF)
     {
         ct.ThrowIfCancellationRequested();
-        Write(path, content.Span, mode, overwrite);
+        Write(path, content.Span, mode, overwrite, ceiling);
         return Task.CompletedTask;
     }
 
-    private static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, bool overwrite)
+    private static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, bool overwrite, UnixFileMode ceiling)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full) ?? throw new IOException($"{path}: no parent directory");
         var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        var existing = overwrite ? ExistingFile.Of(full) : null;
+        var existing = overwrite ? ExistingFile.Of(full, ceiling) : null;
         try
         {
             var options = new FileStreamOptions
@@ -88,18 +91,16 @@ public static partial class AtomicFile
     /// lends nothing, and the replacement gets the default mode like any new file.</summary>
     private sealed record ExistingFile(UnixFileMode Mode, uint Owner, uint Group)
     {
-        /// <summary>Only the permission bits: a rewritten file is data, never set-id or sticky.</summary>
-        private const UnixFileMode PermissionBits = (UnixFileMode)0x1FF;
-        private const ushort FileTypeMask = 0xF000;
-        private const ushort RegularFile = 0x8000;
-
-        /// <summary>The file at <paramref name="path"/>, or null when there is none, it is no regular file or it
-        /// cannot be examined (then rename(2) most likely fails too, with a better message).</summary>
-        public static ExistingFile? Of(string path)
+        /// <summary>The file at <paramref name="path"/>, or null when there is none, it is no regular file, it cannot
+        /// be examined (then rename(2) most likely fails too, with a better message), or it belongs to another user
+        /// than this process's or root: a file someone else planted lends neither its owner nor its mode, so a planted
+        /// 0666 file does not make the certificate that replaces it writable by its planter. Write permission for
+        /// others is never carried over.</summary>
+        public static ExistingFile? Of(string path, UnixFileMode ceiling)
         {
-            if (StatusX(CurrentDirectory, path, DoNotFollowSymlink, StatusFields, out var status) != 0) return null;
-            if ((status.Mask & StatusFields) != StatusFields || (status.Mode & FileTypeMask) != RegularFile) return null;
-            return new ExistingFile((UnixFileMode)status.Mode & PermissionBits, status.Owner, status.Group);
+            if (FileStatus.OfLink(path) is not { IsRegular: true } status) return null;
+            if (status.Owner != 0 && status.Owner != FileStatus.EffectiveUser) return null;
+            return new ExistingFile(status.Permissions & ~UnixFileMode.OtherWrite & ceiling, status.Owner, status.Group);
         }
 
         /// <summary>Gives the new file this owner and group where the process may (root may always; anyone may
@@ -113,28 +114,6 @@ public static partial class AtomicFile
 
         private const uint Unchanged = uint.MaxValue;
     }
-
-    private const int CurrentDirectory = -100;
-    private const int DoNotFollowSymlink = 0x100;
-    /// <summary>STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID.</summary>
-    private const uint StatusFields = 0x1 | 0x2 | 0x8 | 0x10;
-
-    /// <summary>The head of struct statx, whose layout (unlike struct stat's) is the same on every
-    /// architecture; the kernel fills 256 bytes.</summary>
-    [StructLayout(LayoutKind.Sequential, Size = 256)]
-    private struct StatusBuffer
-    {
-        public uint Mask;
-        public uint BlockSize;
-        public ulong Attributes;
-        public uint Links;
-        public uint Owner;
-        public uint Group;
-        public ushort Mode;
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int StatusX(int directory, string path, int flags, uint mask, out StatusBuffer status);
 
     [LibraryImport("libc", EntryPoint = "fchown")]
     private static partial int ChangeOwner(SafeFileHandle file, uint owner, uint group);

@@ -10,14 +10,6 @@ namespace Concorde.Acme.Files;
 public static partial class RegularFile
 {
     private const int ReadOnlyNonBlockingNoTty = 0x800 | 0x100 | 0x80000; // O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
-    private const int EmptyPath = 0x1000; // AT_EMPTY_PATH: statx of the descriptor itself
-    private const uint TypeAndSize = 0x1 | 0x200; // STATX_TYPE | STATX_SIZE
-    private const int StatxSize = 256;
-    private const int ModeOffset = 28;
-    private const int SizeOffset = 40;
-    private const int TypeMask = 0xF000;
-    private const int Regular = 0x8000;
-    private const int Directory = 0x4000;
     private const int NoSuchFile = 2;
     private const int PermissionDenied = 13;
 
@@ -30,14 +22,12 @@ public static partial class RegularFile
         var descriptor = Open(path, ReadOnlyNonBlockingNoTty);
         if (descriptor < 0) throw OpenFailure(path, Marshal.GetLastPInvokeError());
         using var handle = new SafeFileHandle(descriptor, ownsHandle: true);
-        Span<byte> status = stackalloc byte[StatxSize];
-        if (Statx(descriptor, "", EmptyPath, TypeAndSize, ref MemoryMarshal.GetReference(status)) != 0)
-            throw new IOException($"{path}: cannot be examined ({Marshal.GetLastPInvokeErrorMessage()})");
-        var type = BitConverter.ToUInt16(status[ModeOffset..]) & TypeMask;
-        if (type != Regular)
-            throw new RegularFileException(path, type == Directory ? "is a directory, not a file" : "is not a regular file (a pipe, socket or device); refused");
-        var size = BitConverter.ToInt64(status[SizeOffset..]);
-        if (size > maxBytes) throw new RegularFileException(path, $"is {size} bytes, more than such a file can hold ({maxBytes}); refused");
+        var status = FileStatus.Of(descriptor)
+            ?? throw new IOException($"{path}: cannot be examined ({Marshal.GetLastPInvokeErrorMessage()})");
+        if (!status.IsRegular)
+            throw new RegularFileException(path, status.IsDirectory ? "is a directory, not a file" : "is not a regular file (a pipe, socket or device); refused");
+        var size = status.Size;
+        if (size > maxBytes) throw new RegularFileException(path, $"is {size} bytes, too large for such a file (at most {maxBytes}); refused");
         // One byte more than the file claims shows a file that grew in between.
         var buffer = new byte[size + 1];
         var read = 0;
@@ -60,7 +50,4 @@ public static partial class RegularFile
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, ref byte status);
 }

@@ -38,8 +38,8 @@ public sealed class AtomicFileTests : IDisposable
         var path = directory.Combine("example.com.cert.pub.pem");
         await File.WriteAllTextAsync(path, "old");
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("640", 8));
-        // As root the file goes to daemon:daemon (standing in for root:ssl-cert); otherwise it stays ours.
-        var before = Environment.IsPrivilegedProcess ? (FileOwnership.DaemonUser, FileOwnership.DaemonGroup) : FileOwnership.Of(path);
+        // As root the file goes to root:daemon (standing in for root:ssl-cert); otherwise it stays ours.
+        var before = Environment.IsPrivilegedProcess ? (0u, FileOwnership.DaemonGroup) : FileOwnership.Of(path);
         if (Environment.IsPrivilegedProcess) FileOwnership.Set(path, before.Item1, before.Item2);
 
         await WriteAsync(path, "new", AtomicFile.PublicMode, overwrite: true);

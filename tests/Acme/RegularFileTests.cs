@@ -61,7 +61,7 @@ public sealed class RegularFileTests : IDisposable
 
         var e = Assert.Throws<RegularFileException>(() => RegularFile.ReadAll(path, 64 * 1024));
 
-        Assert.Equal($"is {1L << 30} bytes, more than such a file can hold (65536); refused", e.Reason);
+        Assert.Equal($"is {1L << 30} bytes, too large for such a file (at most 65536); refused", e.Reason);
     }
 
     [Fact]
