@@ -1,4 +1,13 @@
+using System.Text.Json;
+
 namespace Concorde.Shaman;
+
+/// <summary>The profile's notify program and what it last told (<see cref="ProfileState.Notified"/>).</summary>
+public sealed record NotifyState(string Program, FailureSet Notified, DateTimeOffset? NotifiedAt)
+{
+    public static NotifyState? Of(string? program, ProfileState state) =>
+        program is null ? null : new NotifyState(program, state.Notified, state.NotifiedAt);
+}
 
 /// <summary>The notify lines of --status and --dry-run: what was last notified, and what a run ending as shaman.json
 /// records it now would notify (the same <see cref="NotifyDecision"/> the run asks).</summary>
@@ -21,6 +30,27 @@ public static class NotifyReport
         var recovered = notification.Recovered.Count > 0 ? $", recovered {string.Join(' ', notification.Recovered)}" : "";
         return $"would notify a {notification.EventName} with {program} if the run ends as shaman.json records it now " +
                $"(failing {Describe(notification.Failing)}{recovered})\n";
+    }
+
+    /// <summary>The "notify" member of --status --json.</summary>
+    public static void WriteJson(Utf8JsonWriter json, NotifyState notify)
+    {
+        json.WriteStartObject("notify");
+        json.WriteString("program", notify.Program);
+        json.WriteStartArray("notifiedFailedDomains");
+        foreach (var domain in notify.Notified.Domains) json.WriteStringValue(domain);
+        json.WriteEndArray();
+        if (notify.Notified.RunError is { } error) json.WriteString("notifiedRunError", error);
+        else json.WriteNull("notifiedRunError");
+        WriteTime(json, "notifiedAt", notify.NotifiedAt);
+        WriteTime(json, "nextReminder", NotifyDecision.ReminderDue(notify.Notified, notify.NotifiedAt));
+        json.WriteEndObject();
+    }
+
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)
+    {
+        if (time is { } value) json.WriteString(name, DomainState.FormatTime(value));
+        else json.WriteNull(name);
     }
 
     private static string Describe(FailureSet failing)

@@ -87,8 +87,10 @@ public static class ShamanCommand
         }
         else
         {
-            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected));
-            if (!options.Json) await environment.Out.WriteAsync(NotifyReport.Status(settings.Notify, new ProfileState(document)));
+            var state = new ProfileState(document);
+            await environment.Out.WriteAsync(options.Json
+                ? StatusReport.Json(plans, NotifyState.Of(settings.Notify, state))
+                : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected) + NotifyReport.Status(settings.Notify, state));
         }
         return ShamanExitCodes.Success;
     }

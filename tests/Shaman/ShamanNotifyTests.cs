@@ -39,6 +39,12 @@ public sealed class ShamanNotifyTests(PebbleFixture pebble) : IClassFixture<Pebb
 
         var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
         Assert.Contains(status.Lines, l => l.StartsWith($"notify: {Notify}; notified at ", StringComparison.Ordinal) && l.Contains($"failing {broken};", StringComparison.Ordinal));
+        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0).Stdout)!["notify"]!;
+        Assert.Equal(Notify, json["program"]!.GetValue<string>());
+        Assert.Equal([broken], json["notifiedFailedDomains"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Null(json["notifiedRunError"]);
+        Assert.Equal(DomainState.ParseTime(json["notifiedAt"]!.GetValue<string>())!.Value.AddDays(1),
+            DomainState.ParseTime(json["nextReminder"]!.GetValue<string>()));
         var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
         Assert.Contains($"would notify nothing with {Notify} unless failures begin or end", dryRun.Lines);
 
