@@ -25,6 +25,8 @@ public sealed record ProfileSettings
     public IReadOnlyDictionary<string, string> Cleanup { get; init; } = new Dictionary<string, string>();
     /// <summary>Run after a domain's certificate file changed.</summary>
     public string? Deploy { get; init; }
+    /// <summary>Run at the end of a run when failures began or ended, and daily while they last (<see cref="NotifyDecision"/>).</summary>
+    public string? Notify { get; init; }
     /// <summary>The ACME profile to ask for (the directory's meta.profiles names them).</summary>
     public string? Profile { get; init; }
     /// <summary>Common name of the top issuer to prefer among the offered chains.</summary>
@@ -40,7 +42,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -67,6 +69,7 @@ public sealed record ProfileSettings
                                                         ?? DefaultAuthenticatorTimeout.TotalSeconds),
             Cleanup = StringMap(root["cleanup"], "\"cleanup\""),
             Deploy = OptionalString(root, "deploy"),
+            Notify = OptionalString(root, "notify"),
             Profile = OptionalString(root, "profile"),
             PreferredChain = OptionalString(root, "preferredChain"),
             ExternalAccountBinding = ExternalAccountBindingSettings.Parse(root["eab"]),

@@ -15,9 +15,13 @@ public sealed class ProfileState(ProfileDocument document)
     private const string RunLastFailureField = "runLastFailure";
     private const string RunLastErrorField = "runLastError";
     private const string RunRetryAfterField = "runRetryAfter";
+    private const string NotifiedFailedDomainsField = "notifiedFailedDomains";
+    private const string NotifiedRunErrorField = "notifiedRunError";
+    private const string NotifiedAtField = "notifiedAt";
 
     public static readonly IReadOnlyList<string> Fields =
-        [KeyField, AccountField, AccountServerField, RunFailuresField, RunLastFailureField, RunLastErrorField, RunRetryAfterField];
+        [KeyField, AccountField, AccountServerField, RunFailuresField, RunLastFailureField, RunLastErrorField, RunRetryAfterField,
+         NotifiedFailedDomainsField, NotifiedRunErrorField, NotifiedAtField];
 
     /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
     internal static void Validate(JsonObject root)
@@ -28,6 +32,9 @@ public sealed class ProfileState(ProfileDocument document)
         ProfileSettings.OptionalString(root, RunLastErrorField);
         ProfileSettings.OptionalString(root, RunRetryAfterField);
         ProfileSettings.OptionalNumber(root, RunFailuresField, "a count", 0);
+        ProfileSettings.StringList(root[NotifiedFailedDomainsField], $"\"{NotifiedFailedDomainsField}\"");
+        ProfileSettings.OptionalString(root, NotifiedRunErrorField);
+        ProfileSettings.OptionalString(root, NotifiedAtField);
     }
 
     /// <summary>The account key file, relative to the profile directory; null until shaman created or adopted one.</summary>
@@ -72,6 +79,27 @@ public sealed class ProfileState(ProfileDocument document)
                 root.Remove(RunLastErrorField);
                 root.Remove(RunRetryAfterField);
             }, ct);
+
+    /// <summary>What the last notification told (<see cref="NotifyDecision"/>): the domains then failing and the
+    /// run-level error, if any. Empty and null once a recovery was notified.</summary>
+    public FailureSet Notified => new(
+        ProfileSettings.StringList(document.GetNode(NotifiedFailedDomainsField), $"\"{NotifiedFailedDomainsField}\""),
+        document.Get(NotifiedRunErrorField));
+
+    public DateTimeOffset? NotifiedAt => DomainState.ParseTime(document.Get(NotifiedAtField));
+
+    /// <summary>Records a notification that reached its program; a recovery leaves no fields behind.</summary>
+    public Task RecordNotifiedAsync(FailureSet failing, DateTimeOffset now, CancellationToken ct) =>
+        document.UpdateAllAsync(root =>
+        {
+            root.Remove(NotifiedFailedDomainsField);
+            root.Remove(NotifiedRunErrorField);
+            root.Remove(NotifiedAtField);
+            if (failing.IsEmpty) return;
+            root[NotifiedFailedDomainsField] = new JsonArray(failing.Domains.Select(d => (JsonNode?)d).ToArray());
+            if (failing.RunError is { } error) root[NotifiedRunErrorField] = error;
+            root[NotifiedAtField] = DomainState.FormatTime(now);
+        }, ct);
 
     public DomainState Domain(string name) => new(document, name);
 

@@ -82,10 +82,15 @@ public static class ShamanCommand
                 account.Add($"forget the account, orders and certificates of {previous} (\"server\" changed), register at {settings.Server} and order every certificate there");
             else if (state.AccountId is null) account.Add($"create an account at {settings.Server}");
             await environment.Out.WriteAsync(StatusReport.DryRun(plans, account));
+            await environment.Out.WriteAsync(NotifyReport.DryRun(settings.Notify, state,
+                FailureSet.Of(RecordedFailures(settings, document), state.RunLastError), now));
         }
         else
         {
-            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected));
+            var state = new ProfileState(document);
+            await environment.Out.WriteAsync(options.Json
+                ? StatusReport.Json(plans, NotifyState.Of(settings.Notify, state))
+                : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected) + NotifyReport.Status(settings.Notify, state));
         }
         return ShamanExitCodes.Success;
     }
@@ -96,6 +101,8 @@ public static class ShamanCommand
         using var syslog = new SyslogSender(options.SyslogSocket, "shaman", environment.Time);
         var log = new ShamanLog(environment.Out, syslog, (LogLevel)settings.LogThreshold, options.Quiet);
         log.Debug($"profile {directory}");
+        var programs = new ProgramRunner(directory, environment.ProgramSearchPath, settings.AuthenticatorTimeout, log);
+        var notifier = new FailureNotifier(settings.Notify, directory, new ProfileState(document), programs, log, environment.Time);
         try
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
@@ -110,7 +117,7 @@ public static class ShamanCommand
             using var session = new AcmeSession(CreateHttp, ownsHttp: testHttp is null, settings, document, keys,
                 environment.Time, log, clientOptions);
             var context = new ShamanContext(settings, document, keys, session,
-                new ProgramRunner(directory, environment.ProgramSearchPath, settings.AuthenticatorTimeout, log), log, environment.Time, environment.Random);
+                programs, log, environment.Time, environment.Random);
 
             using var slots = new SemaphoreSlim(settings.Parallel);
             DomainOutcome?[] results;
@@ -153,15 +160,24 @@ public static class ShamanCommand
                 await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
             else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
+            var failedDomains = settings.Domains.Where((_, i) => results[i] is null).Select(domain => domain.Name);
+            await notifier.NotifyIfDueAsync(FailureSet.Of(failedDomains, new ProfileState(document).RunLastError), ct);
             return failed > 0 || unsaved ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
         // A profile error is a usage error, answered by RunAsync.
         catch (Exception e) when (ExpectedFailure.Is(e) && e is not ProfileException)
         {
             log.Error(e.Message);
+            await notifier.NotifyIfDueAsync(FailureSet.Of(RecordedFailures(settings, document), e.Message), ct);
             return ShamanExitCodes.Failure;
         }
     }
+
+    /// <summary>The domains shaman.json records as failing: what a run that stopped before the domains (or --dry-run)
+    /// knows of them.</summary>
+    private static IEnumerable<string> RecordedFailures(ProfileSettings settings, ProfileDocument document) =>
+        settings.Domains.Where(domain => new DomainState(document, domain.Name) is var state && (state.Failures > 0 || state.DeployPending))
+            .Select(domain => domain.Name);
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
     /// <returns>How the domain ended, or null when it failed.</returns>

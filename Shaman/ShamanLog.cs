@@ -3,10 +3,12 @@ using Concorde.Acme.Problems;
 namespace Concorde.Shaman;
 
 /// <summary>Every action goes to stdout as "LEVEL message" (the original's format) and to syslog. Messages
-/// below the threshold are dropped; --quiet raises the stdout threshold to warnings.</summary>
+/// below the threshold are dropped; --quiet raises the stdout threshold to warnings. The warning and error lines
+/// are kept as the run's summary, which the notify program reads.</summary>
 public sealed class ShamanLog(TextWriter output, SyslogSender? syslog, LogLevel threshold, bool quiet)
 {
     private readonly Lock _lock = new();
+    private readonly List<string> _summary = [];
 
     public LogLevel Threshold { get; } = threshold;
 
@@ -23,13 +25,21 @@ public sealed class ShamanLog(TextWriter output, SyslogSender? syslog, LogLevel 
         message = ServerText.EscapeControlCharacters(message);
         lock (_lock)
         {
+            var line = $"{Name(level)} {message}";
+            if (level >= LogLevel.Warning) _summary.Add(line);
             if (!quiet || level >= LogLevel.Warning)
             {
-                output.WriteLine($"{Name(level)} {message}");
+                output.WriteLine(line);
                 output.Flush();
             }
             syslog?.Send(level, message);
         }
+    }
+
+    /// <summary>The lines --quiet prints, so far.</summary>
+    public IReadOnlyList<string> Summary()
+    {
+        lock (_lock) return [.. _summary];
     }
 
     private static string Name(LogLevel level) => level switch

@@ -49,7 +49,7 @@ public static class StatusReport
         string.Concat(accountActions.Select(a => $"would {a}\n")) +
         string.Concat(plans.Select(p => $"{p.Name}: would {p.Action}\n"));
 
-    public static string Json(IReadOnlyList<DomainPlan> plans)
+    public static string Json(IReadOnlyList<DomainPlan> plans, NotifyState? notify = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -77,6 +77,7 @@ public static class StatusReport
                 json.WriteEndObject();
             }
             json.WriteEndArray();
+            if (notify is not null) NotifyReport.WriteJson(json, notify);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";

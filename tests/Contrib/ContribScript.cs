@@ -13,6 +13,8 @@ internal static class ContribScript
     public static string Http01Webroot => PathOf("authenticators/http01-webroot");
     public static string Dns01Nsupdate => PathOf("authenticators/dns01-nsupdate");
     public static string ReloadNginx => PathOf("deploy/reload-nginx");
+    public static string NotifyMail => PathOf("notify/mail");
+    public static string NotifyWebhook => PathOf("notify/webhook");
 
     /// <summary>contrib/<paramref name="relativePath"/>; fails the test when the file is missing.</summary>
     public static string PathOf(string relativePath)

@@ -25,6 +25,8 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
         "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/http01-webroot",
         "-rw-r--r-- ./usr/share/doc/concorde/examples/cron/shaman",
         "-rwxr-xr-x ./usr/share/doc/concorde/examples/deploy/reload-nginx",
+        "-rwxr-xr-x ./usr/share/doc/concorde/examples/notify/mail",
+        "-rwxr-xr-x ./usr/share/doc/concorde/examples/notify/webhook",
         "-rw-r--r-- ./usr/share/lintian/overrides/concorde",
         "-rw-r--r-- ./usr/share/man/man1/concorde.1.gz",
         "-rw-r--r-- ./usr/share/man/man5/shaman.json.5.gz",

@@ -31,6 +31,10 @@ public sealed class ProfileWarningsTests
             "runLastFailure": "2030-01-01T00:00:00Z",
             "runLastError": "server: the CA cannot be reached",
             "runRetryAfter": "2030-01-01T01:00:00Z",
+            "notify": "mail",
+            "notifiedFailedDomains": ["example.com"],
+            "notifiedRunError": "server: the CA cannot be reached",
+            "notifiedAt": "2030-01-01T00:00:00Z",
             "domains": {
                 "example.com": {
                     "altNames": ["www.example.com"],
