@@ -39,7 +39,7 @@ case "${1:-build}" in
   build)
     publish ;;
   test)
-    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck \
+    need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace promtool:prometheus prometheus-node-exporter:prometheus-node-exporter named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck \
       "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian
     publish
     export CONCORDE_BIN=$PWD/out/concorde
