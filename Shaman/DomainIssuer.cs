@@ -43,6 +43,11 @@ public sealed class DomainIssuer
 
     public DomainState State => _state;
 
+    /// <summary>The verdict of a run that found the certificate current from the files alone; null when the run
+    /// took the full path (then the files may have changed since any verdict). Metrics reuse it instead of reading
+    /// every key and certificate a second time.</summary>
+    public RenewalVerdict? CurrentOnDiskVerdict { get; private set; }
+
     private ShamanLog Log => _context.Log;
     private string Name => _domain.Name;
     private DateTimeOffset Now => _context.Time.GetUtcNow();
@@ -112,6 +117,7 @@ public sealed class DomainIssuer
         var verdict = Check(certificate, problem, keyInfo);
         if (!verdict.IsCurrentWithoutAsking) return false;
         Log.Debug($"{Name}: {verdict.Timing!.Reason}");
+        CurrentOnDiskVerdict = verdict;
         return true;
     }
 

@@ -18,6 +18,7 @@ public sealed record DomainPlan
     public required DomainStage Stage { get; init; }
     public string? OrderUrl { get; init; }
     public string? CertificateUrl { get; init; }
+    public DateTimeOffset? NotBefore { get; init; }
     public DateTimeOffset? NotAfter { get; init; }
     public DateTimeOffset? RenewAt { get; init; }
     public string? RenewalReason { get; init; }
@@ -62,6 +63,7 @@ public sealed record DomainPlan
                 : DomainStage.NoOrder,
             OrderUrl = state.OrderId,
             CertificateUrl = state.CertificateId,
+            NotBefore = timing is null ? null : verdict.Certificate!.NotBefore,
             NotAfter = timing is null ? null : verdict.Certificate!.NotAfter,
             RenewAt = timing?.RenewAt,
             RenewalReason = timing?.Reason,

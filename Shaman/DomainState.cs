@@ -51,9 +51,19 @@ public sealed class DomainState(ProfileDocument document, string name)
     /// <summary>The ARI certificate ID of the certificate the next order replaces (RFC 9773 §5).</summary>
     public string? Replaces => document.Get(name, ReplacesField);
 
-    public int Failures => document.GetNode(name, FailuresField) is JsonValue value && value.TryGetValue<double>(out var count)
-        ? (int)Math.Clamp(count, 0, int.MaxValue)
-        : 0;
+    public int Failures => ReadCount(document.GetNode(name, FailuresField));
+
+    /// <summary>A count as read from the file (a double) or as set in this run (an int: a JsonValue answers only
+    /// for the type it holds); anything else counts as 0.</summary>
+    internal static int ReadCount(JsonNode? node)
+    {
+        if (node is not JsonValue value) return 0;
+        double count;
+        if (value.TryGetValue<double>(out var number)) count = number;
+        else if (value.TryGetValue<int>(out var whole)) count = whole;
+        else return 0;
+        return (int)Math.Clamp(count, 0, int.MaxValue);
+    }
 
     public DateTimeOffset? LastFailure => ParseTime(document.Get(name, LastFailureField));
 

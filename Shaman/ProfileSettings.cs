@@ -34,6 +34,8 @@ public sealed record ProfileSettings
     public ExternalAccountBindingSettings? ExternalAccountBinding { get; init; }
     /// <summary>How many domains are worked on at once.</summary>
     public int Parallel { get; init; } = DefaultParallel;
+    /// <summary>Where every run writes its Prometheus metrics (relative to the profile directory).</summary>
+    public string? Metrics { get; init; }
 
     public const int DefaultParallel = 4;
 
@@ -42,7 +44,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -74,6 +76,7 @@ public sealed record ProfileSettings
             PreferredChain = OptionalString(root, "preferredChain"),
             ExternalAccountBinding = ExternalAccountBindingSettings.Parse(root["eab"]),
             Parallel = (int)(OptionalWholeNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
+            Metrics = OptionalString(root, "metrics"),
         };
     }
 

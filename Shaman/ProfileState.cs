@@ -46,9 +46,7 @@ public sealed class ProfileState(ProfileDocument document)
 
     /// <summary>Runs in a row that failed for a reason that is not one domain's (the CA unreachable, the account refused):
     /// recorded once for the profile, behind the same backoff as a domain's failures.</summary>
-    public int RunFailures => document.GetNode(RunFailuresField) is JsonValue value && value.TryGetValue<double>(out var count)
-        ? (int)Math.Clamp(count, 0, int.MaxValue)
-        : 0;
+    public int RunFailures => DomainState.ReadCount(document.GetNode(RunFailuresField));
 
     public DateTimeOffset? RunLastFailure => DomainState.ParseTime(document.Get(RunLastFailureField));
     public string? RunLastError => document.Get(RunLastErrorField);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Concorde.Acme;
 using Concorde.Acme.Http;
 using Concorde.Acme.Problems;
@@ -44,6 +45,7 @@ public static class ShamanCommand
             if (options.Status || options.DryRun)
                 return await ReportAsync(options, environment, preview, previewSettings, ct);
 
+            CheckMetricsDirectory(preview, previewSettings);
             if (options.RandomSleep is { } longest && environment.OutputIsRedirected)
                 await Task.Delay(longest * environment.Random.NextDouble(), environment.Time, ct);
 
@@ -57,7 +59,7 @@ public static class ShamanCommand
             var document = await ProfileDocument.LoadAsync(directory, ct);
             var settings = ProfileSettings.Parse(document.Root);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
-            return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, http, ct);
+            return await RunWithMetricsAsync(options, environment, directory, document, settings, clientOptions, http, ct);
         }
         catch (ProfileException e)
         {
@@ -95,8 +97,82 @@ public static class ShamanCommand
         return ShamanExitCodes.Success;
     }
 
-    private static async Task<int> RunProfileAsync(ShamanOptions options, ShamanEnvironment environment, string directory,
+    /// <summary>`"metrics"` must name a file in an existing directory: found before the lock and before any write.</summary>
+    private static void CheckMetricsDirectory(ProfileDocument document, ProfileSettings settings)
+    {
+        if (settings.Metrics is not { } metrics) return;
+        var path = document.ResolvePath(metrics);
+        if (Directory.Exists(path))
+            throw ProfileSettings.Error($"\"metrics\": {path} is a directory; name a file in it, e.g. \"{Path.Combine(metrics, "concorde.prom")}\"");
+        if (Path.GetDirectoryName(path) is not { } parent || !Directory.Exists(parent))
+            throw ProfileSettings.Error($"\"metrics\": the directory of {path} does not exist; create it or point \"metrics\" elsewhere");
+    }
+
+    /// <summary>Runs the profile, then writes the metrics file whatever happened (failure and interruption
+    /// included), so monitoring sees every run.</summary>
+    private static async Task<int> RunWithMetricsAsync(ShamanOptions options, ShamanEnvironment environment, string directory,
         ProfileDocument document, ProfileSettings settings, AcmeClientOptions? clientOptions, HttpClient? testHttp, CancellationToken ct)
+    {
+        var currentVerdicts = new ConcurrentDictionary<string, RenewalVerdict>(StringComparer.Ordinal);
+        if (settings.Metrics is null)
+            return await RunProfileAsync(options, environment, directory, document, settings, clientOptions, testHttp, currentVerdicts, ct);
+        var started = environment.Time.GetUtcNow();
+        var exit = ShamanExitCodes.Failure;
+        var written = true;
+        try
+        {
+            exit = await RunProfileAsync(options, environment, directory, document, settings, clientOptions, testHttp, currentVerdicts, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            exit = ShamanExitCodes.Interrupted;
+            throw;
+        }
+        finally
+        {
+            written = await WriteMetricsAsync(environment, directory, document, settings, currentVerdicts, started, exit);
+        }
+        return written ? exit : ShamanExitCodes.Failure;
+    }
+
+    /// <summary>The metrics of the run that just ended. A domain found current from the files alone reuses that
+    /// verdict; only domains the run worked on (or skipped) are read again.</summary>
+    private static async Task<bool> WriteMetricsAsync(ShamanEnvironment environment, string directory, ProfileDocument document,
+        ProfileSettings settings, IReadOnlyDictionary<string, RenewalVerdict> currentVerdicts, DateTimeOffset started, int exit)
+    {
+        var path = document.ResolvePath(settings.Metrics!);
+        try
+        {
+            var ended = environment.Time.GetUtcNow();
+            var domains = new List<DomainMetrics>(settings.Domains.Count);
+            foreach (var domain in settings.Domains)
+            {
+                var state = new DomainState(document, domain.Name);
+                if (currentVerdicts.TryGetValue(domain.Name, out var verdict))
+                {
+                    domains.Add(new DomainMetrics(domain.Name, verdict.Certificate!.NotBefore, verdict.Certificate.NotAfter, verdict.Timing!.RenewAt, state.Failures,
+                        state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null, state.ServedOk));
+                    continue;
+                }
+                var plan = await DomainPlan.ForAsync(domain, settings, document, ended, force: false, CancellationToken.None);
+                domains.Add(new DomainMetrics(domain.Name, plan.NotBefore, plan.NotAfter, plan.RenewAt, plan.Failures, plan.DeployPending, state.ServedOk));
+            }
+            var lastSuccess = exit == ShamanExitCodes.Success ? ended : await RunMetrics.PreviousLastSuccessAsync(path, CancellationToken.None);
+            var text = RunMetrics.Format(Path.GetFileName(directory), domains, started, ended - started, exit, lastSuccess,
+                new ProfileState(document).RunFailures);
+            await RunMetrics.WriteAsync(path, text, CancellationToken.None);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await environment.Error.WriteLineAsync($"shaman: cannot write the \"metrics\" file {path}: {e.Message}");
+            return false;
+        }
+    }
+
+    private static async Task<int> RunProfileAsync(ShamanOptions options, ShamanEnvironment environment, string directory,
+        ProfileDocument document, ProfileSettings settings, AcmeClientOptions? clientOptions, HttpClient? testHttp,
+        ConcurrentDictionary<string, RenewalVerdict> currentVerdicts, CancellationToken ct)
     {
         using var syslog = new SyslogSender(options.SyslogSocket, "shaman", environment.Time);
         var log = new ShamanLog(environment.Out, syslog, (LogLevel)settings.LogThreshold, options.Quiet);
@@ -129,7 +205,7 @@ public static class ShamanCommand
                     await slots.WaitAsync(ct);
                     try
                     {
-                        return await RunDomainAsync(context, domain, options.Force, ct);
+                        return await RunDomainAsync(context, domain, options.Force, currentVerdicts, ct);
                     }
                     finally
                     {
@@ -181,7 +257,8 @@ public static class ShamanCommand
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
     /// <returns>How the domain ended, or null when it failed.</returns>
-    private static async Task<DomainOutcome?> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force, CancellationToken ct)
+    private static async Task<DomainOutcome?> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force,
+        ConcurrentDictionary<string, RenewalVerdict> currentVerdicts, CancellationToken ct)
     {
         context.Session.WorkOn(domain.Name);
         var issuer = new DomainIssuer(domain, context);
@@ -197,6 +274,7 @@ public static class ShamanCommand
         try
         {
             var outcome = await issuer.RunAsync(ct);
+            if (issuer.CurrentOnDiskVerdict is { } verdict) currentVerdicts[domain.Name] = verdict;
             await issuer.State.ClearFailuresAsync(ct);
             return outcome;
         }
