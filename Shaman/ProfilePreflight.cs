@@ -24,7 +24,7 @@ public static class ProfilePreflight
     private static async Task CheckCaBundleAsync(ProfileDocument document, ProfileSettings settings, string? fromEnvironment, CancellationToken ct)
     {
         var (bundle, where) = settings.CaBundle is { } configured
-            ? (configured, $"\"caBundle\" in {ProfileSettings.FileName}")
+            ? (configured, $"the CA bundle, \"caBundle\" in {ProfileSettings.FileName}")
             : (fromEnvironment, "the CA bundle named by the environment");
         if (string.IsNullOrEmpty(bundle)) return;
         var path = document.ResolvePath(bundle);
@@ -32,7 +32,7 @@ public static class ProfilePreflight
         if (text is null)
             throw new ProfileException($"{path} ({where}): missing, unreadable, not a file or larger than {MaxBundleBytes / 1024 / 1024} MiB; point it at a PEM file of the CA's root certificates");
         if (!HoldsCertificate(text))
-            throw new ProfileException($"{path} ({where}): holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\"); point it at a PEM file of the CA's root certificates");
+            throw new ProfileException($"{path} ({where}): holds no certificate (no \"-----BEGIN CERTIFICATE-----\" block); point it at a PEM file of the CA's root certificates");
     }
 
     private static bool HoldsCertificate(string pem)
