@@ -82,11 +82,12 @@ public static class ShamanCommand
             if (ServerChange.PreviousServer(state, settings) is { } previous)
                 account.Add($"forget the account, orders and certificates of {previous} (\"server\" changed), register at {settings.Server} and order every certificate there");
             else if (state.AccountId is null) account.Add($"create an account at {settings.Server}");
-            await environment.Out.WriteAsync(StatusReport.DryRun(plans, account));
+            await environment.Out.WriteAsync(StatusReport.DryRun(plans, account, now, RunFailureStatus.Of(state)));
         }
         else
         {
-            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans) : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected));
+            var run = RunFailureStatus.Of(new ProfileState(document));
+            await environment.Out.WriteAsync(options.Json ? StatusReport.Json(plans, run) : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected, run));
         }
         return ShamanExitCodes.Success;
     }
