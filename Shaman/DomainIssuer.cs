@@ -114,27 +114,11 @@ public sealed class DomainIssuer
         return true;
     }
 
-    /// <summary>An order whose challenges nothing can answer is wasted, and counts against the CA's rate limits:
-    /// at least one configured authenticator must be found and executable before the order is placed.</summary>
-    private void CheckAuthenticatorCanRun()
-    {
-        // Per challenge type, the domain's authenticator replaces the profile's (as ChallengeChoice prefers it).
-        var programs = _context.Settings.Authenticators.Where(entry => !_domain.Authenticators.ContainsKey(entry.Key))
-            .Concat(_domain.Authenticators).Select(entry => entry.Value).ToList();
-        if (programs.Count == 0)
-            throw new DomainFailure($"{Name}: no authenticator configured, so no order was placed; add \"authenticators\" " +
-                                    $"(e.g. {{\"http-01\": \"<program>\"}}) to {ProfileSettings.FileName}");
-        var reasons = programs.Select(_context.Programs.WhyNotRunnable).ToList();
-        if (reasons.All(reason => reason is not null))
-            throw new DomainFailure($"{Name}: no authenticator can run, so no order was placed: {reasons[0]}");
-    }
-
     private RenewalVerdict Check(CertificateFacts? certificate, string? problem, byte[]? keyInfo) =>
         RenewalCheck.Evaluate(certificate, problem, keyInfo, _domain.Identifiers, _context.Settings.RenewalDays, _state.RenewalInfo, Now);
 
     private async Task<AcmeResource<Order>> NewOrderAsync(CancellationToken ct)
     {
-        CheckAuthenticatorCanRun();
         var (client, account) = await _context.Session.OpenAsync(ct);
         var profile = _domain.Profile ?? _context.Settings.Profile;
         if (profile is not null) CheckProfile(client, profile);

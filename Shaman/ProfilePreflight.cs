@@ -89,7 +89,10 @@ public static class ProfilePreflight
     {
         if (program is null) return;
         var where = $"\"{field}\" in {ProfileSettings.FileName}";
-        if (ProgramRunner.WhyNotRunnable(program, document.Directory, searchPath) is { } why)
-            throw new ProfileException($"{why} ({where}); install it, correct the name or make it executable");
+        var path = ProgramRunner.Resolve(program, document.Directory, searchPath)
+            ?? throw new ProfileException($"{program} ({where}): not found in the profile directory or on PATH; install it or correct the name");
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        if ((File.GetUnixFileMode(path) & anyExecute) == 0)
+            throw new ProfileException($"{path} ({where}): not executable; chmod +x it");
     }
 }

@@ -121,18 +121,6 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
     /// directory, then on PATH.</summary>
     public string? Resolve(string program) => Resolve(program, profileDirectory, searchPath);
 
-    /// <summary>Why <paramref name="program"/> cannot be run (not found, not executable), or null when it can; asked
-    /// before work that would be wasted without it, such as an order at the CA.</summary>
-    public string? WhyNotRunnable(string program) => WhyNotRunnable(program, profileDirectory, searchPath);
-
-    /// <inheritdoc cref="WhyNotRunnable(string)"/>
-    public static string? WhyNotRunnable(string program, string profileDirectory, string? searchPath)
-    {
-        if (Resolve(program, profileDirectory, searchPath) is not { } path) return $"\"{program}\" not found in {profileDirectory} or on PATH";
-        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        return (File.GetUnixFileMode(path) & anyExecute) == 0 ? $"{path} is not executable (chmod +x it)" : null;
-    }
-
     /// <inheritdoc cref="Resolve(string)"/>
     public static string? Resolve(string program, string profileDirectory, string? searchPath)
     {

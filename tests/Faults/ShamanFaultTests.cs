@@ -169,24 +169,6 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task Domain_whose_authenticator_is_missing_fails_before_its_order_and_the_other_domain_is_issued()
-    {
-        string[] names = [ShamanProfile.UniqueName("noauth"), ShamanProfile.UniqueName("withauth")];
-        await using var test = Start(names);
-        var (proxy, profile) = test;
-        var config = profile.Read();
-        config["domains"]![names[0]]!["authenticators"] = new JsonObject { ["http-01"] = "missing-authenticator.sh" };
-        profile.Write(config);
-
-        var run = (await profile.RunAsync()).Exited(1);
-
-        var error = AssertFailedWithOneLine(run, names[0], "missing-authenticator.sh");
-        Assert.Contains("no order was placed", error, StringComparison.Ordinal);
-        Assert.Single(proxy.RequestsTo(HttpMethod.Post, PebblePaths.NewOrder));
-        using (profile.AssertCertificate(names[1])) { }
-    }
-
-    [Fact]
     public async Task Directory_that_stays_unavailable_fails_every_domain_after_one_round_of_retries()
     {
         string[] names = [ShamanProfile.UniqueName("down1"), ShamanProfile.UniqueName("down2"), ShamanProfile.UniqueName("down3")];

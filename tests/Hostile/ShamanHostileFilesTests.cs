@@ -122,7 +122,6 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
             File.WriteAllText(s.Sandbox.OutsidePath("not-a-ca.pem"), KeyPem.NewP384());
             s.Config["caBundle"] = s.Sandbox.OutsidePath("not-a-ca.pem");
         }, ["not-a-ca.pem", "no certificate"]),
-        ["deploy: missing"] = (s => s.Config["deploy"] = "missing-deploy.sh", ["missing-deploy.sh", "\"deploy\""]),
         ["account key: garbage"] = (s => s.AccountKey("not a key\n"), [AccountKeyFile, "no PEM block"]),
         ["account key: P-256"] = (s => s.AccountKey(Ec(ECCurve.NamedCurves.nistP256, k => k.ExportPkcs8PrivateKeyPem())), [AccountKeyFile, "256 bits"]),
     };
