@@ -17,6 +17,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
     private AcmeClient? _client;
     private AcmeAccountKey? _account;
     private ExceptionDispatchInfo? _unreachable;
+    private RunFailure? _runFailure;
     private int _accountGeneration;
 
     /// <summary>The domain the calling flow works on: the client is shared by domains worked on side by side, and
@@ -30,34 +31,55 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
     /// <summary>The account key; available once <see cref="OpenAsync"/> has run.</summary>
     public ECDsa AccountKey => _accountKey ?? throw new InvalidOperationException("the ACME session is not open yet");
 
+    /// <summary>The failure that stopped this run from asking the CA, if one did; reported once by the run.</summary>
+    public RunFailure? RunFailure => Volatile.Read(ref _runFailure);
+
+    /// <summary>True once the CA's directory was read in this run.</summary>
+    public bool ReachedCa => Volatile.Read(ref _client) is not null;
+
+    /// <summary>Stops this run from asking the CA for anything that needs the account: every later
+    /// <see cref="OpenAsync"/> throws <paramref name="failure"/> (the first one recorded).</summary>
+    public RunFailure Stop(RunFailure failure) => Interlocked.CompareExchange(ref _runFailure, failure, null) ?? failure;
+
     /// <summary>The client and the account, creating the account key and the account on first use.</summary>
+    /// <exception cref="Shaman.RunFailure">The CA cannot be reached or refuses the account (now or earlier in this run).</exception>
     public async Task<(AcmeClient Client, AcmeAccountKey Account)> OpenAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            if (_accountKey is null)
-            {
-                // Making or loading the key is milliseconds of CPU; it runs while the directory is fetched.
-                var key = Task.Run(() => keys.AccountKeyAsync(ct), ct);
-                try
-                {
-                    _client ??= await CreateClientAsync(ct);
-                }
-                finally
-                {
-                    // When both fail, the key's error is the one to fix first.
-                    _accountKey = await key;
-                }
-            }
-            _client ??= await CreateClientAsync(ct);
-            _account ??= await AccountAsync(_client, _accountKey, ct);
-            return (_client, _account);
+            if (RunFailure is { } stopped) throw stopped;
+            return await OpenOnceAsync(ct);
+        }
+        catch (AcmeException e)
+        {
+            throw Stop(_client is null ? Shaman.RunFailure.Server(e) : Shaman.RunFailure.Account(e));
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task<(AcmeClient Client, AcmeAccountKey Account)> OpenOnceAsync(CancellationToken ct)
+    {
+        if (_accountKey is null)
+        {
+            // Making or loading the key is milliseconds of CPU; it runs while the directory is fetched.
+            var key = Task.Run(() => keys.AccountKeyAsync(ct), ct);
+            try
+            {
+                _client ??= await CreateClientAsync(ct);
+            }
+            finally
+            {
+                // When both fail, the key's error is the one to fix first.
+                _accountKey = await key;
+            }
+        }
+        _client ??= await CreateClientAsync(ct);
+        _account ??= await AccountAsync(_client, _accountKey, ct);
+        return (_client, _account);
     }
 
     /// <summary>Changes each time <see cref="ReplaceLostAccountAsync"/> registers the account again.</summary>
@@ -76,6 +98,10 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
             log.Warning($"the CA does not know account {_account.AccountUrl}; registering the account key again");
             _account = await RegisterAsync(_client, _accountKey, ct);
             Interlocked.Increment(ref _accountGeneration);
+        }
+        catch (AcmeException e)
+        {
+            throw Stop(Shaman.RunFailure.Account(e));
         }
         finally
         {

@@ -10,6 +10,8 @@ public enum DomainOutcome
 {
     Current,
     Issued,
+    /// <summary>Not carried forward: the run stopped asking the CA (<see cref="RunFailure"/>), which is reported once.</summary>
+    NotTried,
 }
 
 /// <summary>Carries one domain from wherever its recorded state says it is (no order, an order in any state,

@@ -119,7 +119,10 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
 
     /// <summary>A name with a slash is relative to the profile; a bare name is looked for in the profile
     /// directory, then on PATH.</summary>
-    public string? Resolve(string program)
+    public string? Resolve(string program) => Resolve(program, profileDirectory, searchPath);
+
+    /// <inheritdoc cref="Resolve(string)"/>
+    public static string? Resolve(string program, string profileDirectory, string? searchPath)
     {
         if (Path.IsPathRooted(program)) return File.Exists(program) ? program : null;
         var local = Path.GetFullPath(Path.Combine(profileDirectory, program));

@@ -46,6 +46,7 @@ public static class ShamanCommand
                 return await ReportAsync(options, environment, preview, previewSettings, ct);
 
             CheckMetricsDirectory(preview, previewSettings);
+            await ProfilePreflight.CheckAsync(preview, previewSettings, environment, ct);
             if (options.RandomSleep is { } longest && environment.OutputIsRedirected)
                 await Task.Delay(longest * environment.Random.NextDouble(), environment.Time, ct);
 
@@ -83,16 +84,17 @@ public static class ShamanCommand
             if (ServerChange.PreviousServer(state, settings) is { } previous)
                 account.Add($"forget the account, orders and certificates of {previous} (\"server\" changed), register at {settings.Server} and order every certificate there");
             else if (state.AccountId is null) account.Add($"create an account at {settings.Server}");
-            await environment.Out.WriteAsync(StatusReport.DryRun(plans, account));
+            await environment.Out.WriteAsync(StatusReport.DryRun(plans, account, now, RunFailureStatus.Of(state)));
             await environment.Out.WriteAsync(NotifyReport.DryRun(settings.Notify, state,
                 FailureSet.Of(RecordedFailures(settings, document), state.RunLastError), now));
         }
         else
         {
             var state = new ProfileState(document);
+            var run = RunFailureStatus.Of(state);
             await environment.Out.WriteAsync(options.Json
-                ? StatusReport.Json(plans, NotifyState.Of(settings.Notify, state))
-                : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected) + NotifyReport.Status(settings.Notify, state));
+                ? StatusReport.Json(plans, NotifyState.Of(settings.Notify, state), run)
+                : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected, run) + NotifyReport.Status(settings.Notify, state));
         }
         return ShamanExitCodes.Success;
     }
@@ -192,6 +194,13 @@ public static class ShamanCommand
             var keys = new KeyStore(document, log);
             using var session = new AcmeSession(CreateHttp, ownsHttp: testHttp is null, settings, document, keys,
                 environment.Time, log, clientOptions);
+            var runState = new ProfileState(document);
+            if (!options.Force && runState.RunBackoffUntil is { } runUntil && runUntil > environment.Time.GetUtcNow())
+            {
+                log.Warning($"skipped after {FailureBackoff.Attempts(runState.RunFailures)} until {runUntil:yyyy-MM-dd HH:mm} UTC " +
+                            $"(last error: {runState.RunLastError ?? "not recorded"}); fix the cause, then run with --force to try now");
+                return ShamanExitCodes.Failure;
+            }
             var context = new ShamanContext(settings, document, keys, session,
                 programs, log, environment.Time, environment.Random);
 
@@ -228,6 +237,7 @@ public static class ShamanCommand
                     unsaved = true;
                 }
             }
+            var runFailed = await FinishRunAsync(runState, session, log, environment.Time, ct);
             var failed = results.Count(outcome => outcome is null);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
@@ -235,10 +245,10 @@ public static class ShamanCommand
             if (failed > 0 && log.Threshold > LogLevel.Error)
                 await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
-            else log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
+            else if (!runFailed) log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
             var failedDomains = settings.Domains.Where((_, i) => results[i] is null).Select(domain => domain.Name);
             await notifier.NotifyIfDueAsync(FailureSet.Of(failedDomains, new ProfileState(document).RunLastError), ct);
-            return failed > 0 || unsaved ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
+            return failed > 0 || unsaved || runFailed ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
         // A profile error is a usage error, answered by RunAsync.
         catch (Exception e) when (ExpectedFailure.Is(e) && e is not ProfileException)
@@ -254,6 +264,25 @@ public static class ShamanCommand
     private static IEnumerable<string> RecordedFailures(ProfileSettings settings, ProfileDocument document) =>
         settings.Domains.Where(domain => new DomainState(document, domain.Name) is var state && (state.Failures > 0 || state.DeployPending))
             .Select(domain => domain.Name);
+
+    /// <summary>A failure that stopped the run from asking the CA is reported and recorded once, at profile level;
+    /// a run that reached the CA without one clears the record.</summary>
+    /// <returns>True when the run failed that way.</returns>
+    private static async Task<bool> FinishRunAsync(ProfileState state, AcmeSession session, ShamanLog log, TimeProvider time, CancellationToken ct)
+    {
+        if (session.RunFailure is not { } failure)
+        {
+            if (session.ReachedCa) await state.ClearRunFailureAsync(ct);
+            return false;
+        }
+        log.Error(failure.Message);
+        var now = time.GetUtcNow();
+        var caRetryAt = now + failure.RetryAfter;
+        await state.RecordRunFailureAsync(failure.Message, now, caRetryAt, CancellationToken.None);
+        log.Info($"will ask the CA again after {FailureBackoff.NextAttempt(state.RunFailures, now, caRetryAt):yyyy-MM-dd HH:mm} UTC " +
+                 $"({FailureBackoff.Attempts(state.RunFailures)}), or at once with --force");
+        return true;
+    }
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
     /// <returns>How the domain ended, or null when it failed.</returns>
@@ -277,6 +306,16 @@ public static class ShamanCommand
             if (issuer.CurrentOnDiskVerdict is { } verdict) currentVerdicts[domain.Name] = verdict;
             await issuer.State.ClearFailuresAsync(ct);
             return outcome;
+        }
+        catch (RunFailure)
+        {
+            // Not this domain's: the run reports it once (FinishRunAsync).
+            return DomainOutcome.NotTried;
+        }
+        catch (AcmeProblemException e) when (RunFailure.IsAboutAccount(e))
+        {
+            context.Session.Stop(RunFailure.Account(e));
+            return DomainOutcome.NotTried;
         }
         catch (DeployFailure e)
         {

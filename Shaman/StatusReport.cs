@@ -11,7 +11,7 @@ public static class StatusReport
     /// <summary>An aligned table; with <paramref name="colour"/> (a terminal) each domain's line is green when
     /// nothing is due, yellow when work is planned (a pending deploy included), red when it is backing off after
     /// failures.</summary>
-    public static string Table(IReadOnlyList<DomainPlan> plans, DateTimeOffset now, bool colour = false)
+    public static string Table(IReadOnlyList<DomainPlan> plans, DateTimeOffset now, bool colour = false, RunFailureStatus? run = null)
     {
         var rows = new List<string[]> { new[] { "DOMAIN", "STATE", "NOT AFTER (UTC)", "DAYS LEFT", "RENEW AT (UTC)", "NEXT RUN" } };
         foreach (var plan in plans)
@@ -39,17 +39,20 @@ public static class StatusReport
         foreach (var plan in plans)
             if (plan.LastError is { } error)
                 text.Append($"last error of {plan.Name}: {ServerText.EscapeControlCharacters(DomainState.WithoutName(plan.Name, error))}\n");
+        if (run is { Failing: true }) text.Append(run.Describe(now)).Append('\n');
         return text.ToString();
     }
 
     private static int Colour(DomainPlan plan) =>
         plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Current && !plan.DeployPending ? 32 : 33;
 
-    public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions) =>
+    public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions, DateTimeOffset now,
+        RunFailureStatus? run = null) =>
+        (run is { Failing: true } ? run.Describe(now) + "\n" : "") +
         string.Concat(accountActions.Select(a => $"would {a}\n")) +
         string.Concat(plans.Select(p => $"{p.Name}: would {p.Action}\n"));
 
-    public static string Json(IReadOnlyList<DomainPlan> plans, NotifyState? notify = null)
+    public static string Json(IReadOnlyList<DomainPlan> plans, NotifyState? notify = null, RunFailureStatus? run = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -78,6 +81,14 @@ public static class StatusReport
             }
             json.WriteEndArray();
             if (notify is not null) NotifyReport.WriteJson(json, notify);
+            if (run is not null)
+            {
+                json.WriteStartObject("run");
+                json.WriteNumber("failures", run.Failures);
+                WriteOptional(json, "lastError", run.LastError);
+                WriteOptional(json, "backoffUntil", run.BackoffUntil);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Concorde.Acme.Http;
@@ -65,6 +66,42 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
 
     public static TheoryData<string> DomainFaults => new(Cases.Keys);
 
+    public static TheoryData<string> RunFaults => new(RunCases.Keys);
+
+    /// <summary>Faults that are not a domain's (the directory, the account): what the run's one ERROR line says.</summary>
+    private static readonly Dictionary<string, (Func<FaultProxy, FaultRule> Inject, string Scope, string Says)> RunCases = new()
+    {
+        ["new account without Location"] = (p => p.Inject(Fault.WithoutHeader("Location"), HttpMethod.Post, PebblePaths.NewAccount,
+            FaultRule.Always), "account: ", "has no Location header"),
+        ["directory without newOrder"] = (p => p.Inject(Fault.WithoutJsonMembers("newOrder"), HttpMethod.Get, PebblePaths.Directory,
+            FaultRule.Always), "server: ", "is not an ACME directory: it has no newOrder"),
+    };
+
+    [Theory]
+    [MemberData(nameof(RunFaults))]
+    public async Task Fault_outside_the_domains_fails_the_run_once_then_the_forced_run_issues(string fault)
+    {
+        var (inject, scope, says) = RunCases[fault];
+        string[] names = [ShamanProfile.UniqueName("runfault1"), ShamanProfile.UniqueName("runfault2")];
+        await using var test = Start(names);
+        var (proxy, profile) = test;
+        var rule = inject(proxy);
+
+        var failed = (await profile.RunAsync()).Exited(1);
+
+        Assert.True(rule.Applied > 0);
+        AssertRunFailedWithOneLine(failed, scope);
+        Assert.Contains(says, failed.ErrorLines[0], StringComparison.Ordinal);
+        foreach (var name in names) Assert.Null(profile.Read()["domains"]?[name]?["failures"]);
+
+        proxy.ClearFaults();
+        (await RunForcedAsync(profile)).Exited(0);
+
+        foreach (var name in names) using (profile.AssertCertificate(name)) { }
+        Assert.Null(profile.Read()["runFailures"]);
+    }
+
+
     /// <summary>Faults no retry can fix, what shaman must say, and where they strike.</summary>
     private static readonly Dictionary<string, (Func<FaultProxy, FaultRule> Inject, string Says)> Cases = new()
     {
@@ -78,10 +115,6 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
             "malformed JSON"),
         ["new order without Location"] = (p => p.Inject(Fault.WithoutHeader("Location"), HttpMethod.Post, PebblePaths.NewOrder,
             FaultRule.Always), "has no Location header"),
-        ["new account without Location"] = (p => p.Inject(Fault.WithoutHeader("Location"), HttpMethod.Post, PebblePaths.NewAccount,
-            FaultRule.Always), "has no Location header"),
-        ["directory without newOrder"] = (p => p.Inject(Fault.WithoutJsonMembers("newOrder"), HttpMethod.Get, PebblePaths.Directory,
-            FaultRule.Always), "is not an ACME directory: it has no newOrder"),
         ["rate limited for an hour"] = (p => p.Inject(Fault.RateLimited(3600), HttpMethod.Post, PebblePaths.NewOrder, FaultRule.Always),
             "the CA asks to wait 60 minutes"),
     };
@@ -145,16 +178,32 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
 
         var run = (await profile.RunAsync()).Exited(1);
 
-        foreach (var name in names) AssertFailedWithOneLine(run, name, "answered HTTP 503");
+        AssertRunFailedWithOneLine(run, "server: ");
+        Assert.Contains("answered HTTP 503", run.ErrorLines[0], StringComparison.Ordinal);
         // One request and the client's retries (AcmeClientOptions.MaxTransientRetries); not that again per domain.
         Assert.Equal(4, proxy.RequestsTo(HttpMethod.Get, PebblePaths.Directory).Count);
+        Assert.Equal(1, (int)profile.Read()["runFailures"]!);
+        foreach (var name in names) Assert.Null(profile.Read()["domains"]?[name]?["failures"]);
         var keys = KeyHashes(profile);
 
+        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
+        Assert.Contains("the last run failed (1 failed attempt): server: ", status.Stdout, StringComparison.Ordinal);
+        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0).Stdout)!;
+        Assert.Equal(1, (int)json["run"]!["failures"]!);
+        Assert.StartsWith("server: ", (string)json["run"]!["lastError"]!, StringComparison.Ordinal);
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        Assert.Contains("runs skip until", dryRun.Stdout, StringComparison.Ordinal);
+
         proxy.ClearFaults();
+        var skipped = (await profile.RunAsync()).Exited(1);
+        Assert.Contains(skipped.Lines, l => l.StartsWith("WARNING skipped after 1 failed attempt", StringComparison.Ordinal) && l.Contains("--force", StringComparison.Ordinal));
+        Assert.Empty(skipped.ErrorLines);
+        Assert.Equal(4, proxy.RequestsTo(HttpMethod.Get, PebblePaths.Directory).Count);
         (await RunForcedAsync(profile)).Exited(0);
 
         foreach (var name in names) using (profile.AssertCertificate(name)) { }
         Assert.Equal(keys, KeyHashes(profile));
+        Assert.Null(profile.Read()["runFailures"]);
     }
 
     [Fact]
@@ -216,6 +265,18 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
         Assert.Contains(run.ErrorLines, l => l.Contains("domains failed", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", run.Stdout + run.Stderr, StringComparison.Ordinal);
         return error;
+    }
+
+    /// <summary>A run-level failure as the administrator sees it: exactly one ERROR line, starting with
+    /// <paramref name="says"/>, no per-domain line, no "domains failed" count, and the profile-level record.</summary>
+    private void AssertRunFailedWithOneLine(ShamanRun run, string says)
+    {
+        output.WriteLine(run.ToString());
+        var error = Assert.Single(run.ErrorLines);
+        Assert.Contains(says, error, StringComparison.Ordinal);
+        Assert.StartsWith("ERROR ", error, StringComparison.Ordinal);
+        Assert.True(error.StartsWith("ERROR server: ", StringComparison.Ordinal) || error.StartsWith("ERROR account: ", StringComparison.Ordinal), error);
+        Assert.DoesNotContain("   at ", run.Stdout + run.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>`shaman --force`: what an administrator runs after fixing the cause of a failure.</summary>

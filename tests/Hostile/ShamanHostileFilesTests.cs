@@ -83,19 +83,6 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
             [".key.priv.pem", "is not a regular file"]),
         ["default key file name is a dangling symlink out of the profile"] = (s =>
             s.Symlink(ShamanProfile.KeyFile(s.Name), s.Sandbox.OutsidePath("planted.key")), [".key.priv.pem"]),
-        ["account key: RSA"] = (s => s.AccountKey(Rsa(k => k.ExportRSAPrivateKeyPem())), [AccountKeyFile, "RSA"]),
-        ["account key: a directory"] = (s =>
-        {
-            Directory.CreateDirectory(s.Profile.PathOf(AccountKeyFile));
-            s.Config["key"] = AccountKeyFile;
-        }, [AccountKeyFile, "directory"]),
-        ["caBundle: missing ../../outside/ca.pem"] = (s => s.Config["caBundle"] = "../../outside/ca.pem", ["ca.pem", "CA bundle"]),
-        ["caBundle: a directory"] = (s => s.Config["caBundle"] = s.Sandbox.Outside, ["outside", "CA bundle"]),
-        ["caBundle: a private key, no certificate"] = (s =>
-        {
-            File.WriteAllText(s.Sandbox.OutsidePath("not-a-ca.pem"), KeyPem.NewP384());
-            s.Config["caBundle"] = s.Sandbox.OutsidePath("not-a-ca.pem");
-        }, ["not-a-ca.pem", "no certificate"]),
         ["authenticator: missing"] = (s => s.UseAuthenticator("missing.sh"), ["missing.sh", "not found"]),
         ["authenticator: not executable"] = (s =>
         {
@@ -117,6 +104,52 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         ["authenticator: killed by signal 9"] = (s => s.AuthenticatorScript("kill -9 $$"), [Authenticator, "signal 9"]),
         ["authenticator: exits 0 without publishing"] = (s => s.AuthenticatorScript("exit 0"), ["validation", Challenge.Http01]),
     };
+
+    /// <summary>Profile-wide files that can be checked without the network: refused before anything is locked or
+    /// written (issue 12 §1).</summary>
+    private static readonly Dictionary<string, (Action<Setup> Arrange, string[] Says)> RefusedBeforeAnyWrite = new()
+    {
+        ["account key: RSA"] = (s => s.AccountKey(Rsa(k => k.ExportRSAPrivateKeyPem())), [AccountKeyFile, "RSA"]),
+        ["account key: a directory"] = (s =>
+        {
+            Directory.CreateDirectory(s.Profile.PathOf(AccountKeyFile));
+            s.Config["key"] = AccountKeyFile;
+        }, [AccountKeyFile, "directory"]),
+        ["caBundle: missing ../../outside/ca.pem"] = (s => s.Config["caBundle"] = "../../outside/ca.pem", ["ca.pem", "CA bundle"]),
+        ["caBundle: a directory"] = (s => s.Config["caBundle"] = s.Sandbox.Outside, ["outside", "CA bundle"]),
+        ["caBundle: a private key, no certificate"] = (s =>
+        {
+            File.WriteAllText(s.Sandbox.OutsidePath("not-a-ca.pem"), KeyPem.NewP384());
+            s.Config["caBundle"] = s.Sandbox.OutsidePath("not-a-ca.pem");
+        }, ["not-a-ca.pem", "no certificate"]),
+        ["account key: garbage"] = (s => s.AccountKey("not a key\n"), [AccountKeyFile, "no PEM block"]),
+        ["account key: P-256"] = (s => s.AccountKey(Ec(ECCurve.NamedCurves.nistP256, k => k.ExportPkcs8PrivateKeyPem())), [AccountKeyFile, "256 bits"]),
+    };
+
+    public static TheoryData<string> RefusedCases => new(RefusedBeforeAnyWrite.Keys);
+
+    [Theory]
+    [MemberData(nameof(RefusedCases))]
+    public async Task Bad_profile_file_is_refused_with_exit_2_and_one_line_before_anything_is_written(string label)
+    {
+        var (arrange, says) = RefusedBeforeAnyWrite[label];
+        using var sandbox = new Sandbox();
+        using var profile = new ShamanProfile(pebble.Server, sandbox.Nest);
+        var name = ShamanProfile.UniqueName("refused");
+        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
+        arrange(new Setup(sandbox, profile, name, config));
+        profile.Write(config);
+        // Old enough that a rewrite within the same clock tick would still show.
+        foreach (var path in Directory.EnumerateFileSystemEntries(sandbox.Root, "*", SearchOption.AllDirectories).Append(sandbox.Root))
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-1));
+        var before = DirectorySnapshot.Take(sandbox.Root);
+
+        var run = await profile.RunAsync();
+
+        Assert.True(run.ExitCode == 2, $"{label}: expected exit status 2{Environment.NewLine}{run}");
+        ShamanRefusal.AssertOneLine(run, says);
+        DirectorySnapshot.AssertUnchanged(before, DirectorySnapshot.Take(sandbox.Root), label);
+    }
 
     public static TheoryData<string> FailingCases => new(Failing.Keys);
 
