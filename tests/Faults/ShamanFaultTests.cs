@@ -1,6 +1,6 @@
-using System.Text.Json.Nodes;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Support;
