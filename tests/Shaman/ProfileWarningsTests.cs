@@ -24,6 +24,7 @@ public sealed class ProfileWarningsTests
             "deploy": "reload-nginx",
             "cleanup": {"http-01": "unpublish"},
             "parallel": 2,
+            "metrics": "concorde.prom",
             "key": "account.key.priv.pem",
             "account_id": "https://acme.example/acct/1",
             "account_server": "https://acme.example/dir",
