@@ -32,6 +32,8 @@ public sealed record ProfileSettings
     public ExternalAccountBindingSettings? ExternalAccountBinding { get; init; }
     /// <summary>How many domains are worked on at once.</summary>
     public int Parallel { get; init; } = DefaultParallel;
+    /// <summary>TLS endpoints that should serve each domain's certificate after a deploy; a domain's own list replaces it.</summary>
+    public IReadOnlyList<VerifyEndpoint> Verify { get; init; } = [];
 
     public const int DefaultParallel = 4;
 
@@ -40,7 +42,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "verify", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -71,6 +73,7 @@ public sealed record ProfileSettings
             PreferredChain = OptionalString(root, "preferredChain"),
             ExternalAccountBinding = ExternalAccountBindingSettings.Parse(root["eab"]),
             Parallel = (int)(OptionalWholeNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
+            Verify = VerifyEndpoint.ParseList(root, "") ?? [],
         };
     }
 
@@ -195,9 +198,11 @@ public sealed record DomainSettings
     public string? Deploy { get; init; }
     public string? Profile { get; init; }
     public string? PreferredChain { get; init; }
+    /// <summary>Replaces the profile's `verify` when present; an empty list checks nothing.</summary>
+    public IReadOnlyList<VerifyEndpoint>? Verify { get; init; }
 
     /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
-    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain"];
+    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
@@ -223,8 +228,12 @@ public sealed record DomainSettings
             Deploy = ProfileSettings.OptionalString(obj, "deploy", where),
             Profile = ProfileSettings.OptionalString(obj, "profile", where),
             PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
+            Verify = VerifyEndpoint.ParseList(obj, where),
         };
     }
+
+    /// <summary>The endpoints checked after this domain's certificate was deployed.</summary>
+    public IReadOnlyList<VerifyEndpoint> VerifyEndpoints(ProfileSettings profile) => Verify ?? profile.Verify;
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";
