@@ -30,6 +30,10 @@ public sealed record DomainPlan
     public bool Current { get; init; }
     /// <summary>The deploy hook failed after the certificate file last changed: the next run runs it again.</summary>
     public bool DeployPending { get; init; }
+    /// <summary>The endpoints of `verify` ("host:port"), empty without.</summary>
+    public IReadOnlyList<string> Verify { get; init; } = [];
+    /// <summary>Whether the last check of <see cref="Verify"/> saw the certificate served; null when none was made.</summary>
+    public bool? ServedOk { get; init; }
     /// <summary>What the next run would do, in a sentence.</summary>
     public required string Action { get; init; }
 
@@ -73,6 +77,8 @@ public sealed record DomainPlan
             Current = state.OrderId is null && state.CertificateId is not null && verdict.Standing == CertificateStanding.Current,
             // Without a deploy program the run just forgets the flag.
             DeployPending = state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null,
+            Verify = domain.VerifyEndpoints(settings).Select(e => e.ToString()).ToList(),
+            ServedOk = state.ServedOk,
             Action = "",
         };
         return plan with { Action = DescribeAction(plan, domain, verdict, force) };
@@ -83,12 +89,16 @@ public sealed record DomainPlan
         if (plan.BackoffUntil is { } until && !force)
             return $"skip: {FailureBackoff.Attempts(plan.Failures)}, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
         var prefix = plan.Stage == DomainStage.NoKey ? $"create the key {domain.KeyFileName}, then " : "";
-        if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}";
-        if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}";
+        var verify = plan.Verify.Count == 0 ? "" : $", then verify that {string.Join(", ", plan.Verify)} serve{(plan.Verify.Count == 1 ? "s" : "")} it";
+        if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}" + verify;
+        if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}" + verify;
         if (verdict.Timing is not { } timing)
-            return prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem";
-        if (timing.Renew) return $"renew: {timing.Reason}";
+            return prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem" + verify;
+        if (timing.Renew) return $"renew: {timing.Reason}" + verify;
         var deploy = plan.DeployPending ? "run the deploy hook again (it failed after the last certificate change), then " : "";
+        if (plan.Verify.Count > 0 && (plan.DeployPending || plan.ServedOk != true))
+            deploy += $"verify that {string.Join(", ", plan.Verify)} serve{(plan.Verify.Count == 1 ? "s" : "")} the certificate " +
+                      $"({(plan.ServedOk is null ? "not checked yet" : plan.DeployPending ? "after the deploy" : "the last check failed")}), then ";
         return deploy + (verdict.AskCa
             ? $"ask the CA for renewal information (ARI), then renew only if it says so; until then {timing.Reason}"
             : $"do nothing: {timing.Reason}");

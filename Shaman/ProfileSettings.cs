@@ -36,6 +36,8 @@ public sealed record ProfileSettings
     public int Parallel { get; init; } = DefaultParallel;
     /// <summary>Where every run writes its Prometheus metrics (relative to the profile directory).</summary>
     public string? Metrics { get; init; }
+    /// <summary>TLS endpoints that should serve each domain's certificate after a deploy; a domain's own list replaces it.</summary>
+    public IReadOnlyList<VerifyEndpoint> Verify { get; init; } = [];
 
     public const int DefaultParallel = 4;
 
@@ -44,7 +46,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -77,6 +79,7 @@ public sealed record ProfileSettings
             ExternalAccountBinding = ExternalAccountBindingSettings.Parse(root["eab"]),
             Parallel = (int)(OptionalWholeNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
             Metrics = OptionalString(root, "metrics"),
+            Verify = VerifyEndpoint.ParseList(root, "") ?? [],
         };
     }
 
@@ -201,9 +204,11 @@ public sealed record DomainSettings
     public string? Deploy { get; init; }
     public string? Profile { get; init; }
     public string? PreferredChain { get; init; }
+    /// <summary>Replaces the profile's `verify` when present; an empty list checks nothing.</summary>
+    public IReadOnlyList<VerifyEndpoint>? Verify { get; init; }
 
     /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
-    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain"];
+    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
@@ -229,8 +234,12 @@ public sealed record DomainSettings
             Deploy = ProfileSettings.OptionalString(obj, "deploy", where),
             Profile = ProfileSettings.OptionalString(obj, "profile", where),
             PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
+            Verify = VerifyEndpoint.ParseList(obj, where),
         };
     }
+
+    /// <summary>The endpoints checked after this domain's certificate was deployed.</summary>
+    public IReadOnlyList<VerifyEndpoint> VerifyEndpoints(ProfileSettings profile) => Verify ?? profile.Verify;
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";

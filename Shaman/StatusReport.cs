@@ -40,11 +40,15 @@ public static class StatusReport
             if (plan.LastError is { } error)
                 text.Append($"last error of {plan.Name}: {ServerText.EscapeControlCharacters(DomainState.WithoutName(plan.Name, error))}\n");
         if (run is { Failing: true }) text.Append(run.Describe(now)).Append('\n');
+        foreach (var plan in plans)
+            if (plan.Verify.Count > 0)
+                text.Append($"served by {string.Join(", ", plan.Verify)} for {plan.Name}: " +
+                            $"{plan.ServedOk switch { true => "yes, at the last check", false => "NO, at the last check", null => "not checked yet" }}\n");
         return text.ToString();
     }
 
     private static int Colour(DomainPlan plan) =>
-        plan.BackoffUntil is not null || plan.Failures > 0 ? 31 : plan.Current && !plan.DeployPending ? 32 : 33;
+        plan.BackoffUntil is not null || plan.Failures > 0 || plan.ServedOk == false ? 31 : plan.Current && !plan.DeployPending ? 32 : 33;
 
     public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions, DateTimeOffset now,
         RunFailureStatus? run = null) =>
@@ -76,6 +80,8 @@ public static class StatusReport
                 WriteOptional(json, "lastError", plan.LastError);
                 WriteOptional(json, "backoffUntil", plan.BackoffUntil);
                 json.WriteBoolean("deployPending", plan.DeployPending);
+                if (plan.ServedOk is { } served) json.WriteBoolean("servedOk", served);
+                else json.WriteNull("servedOk");
                 json.WriteString("nextRun", plan.Action);
                 json.WriteEndObject();
             }

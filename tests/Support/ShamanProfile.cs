@@ -120,6 +120,14 @@ internal sealed class ShamanProfile : IDisposable
 
     public JsonObject ReadDomain(string name) => Read()["domains"]![name]!.AsObject();
 
+    /// <summary>Changes settings between runs, keeping the state shaman recorded.</summary>
+    public void Update(Action<JsonObject> change)
+    {
+        var config = Read();
+        change(config);
+        Write(config);
+    }
+
     public Task<ShamanRun> RunAsync(IReadOnlyDictionary<string, string>? environment = null) =>
         ShamanProcess.RunAsync([Directory], environment);
 
