@@ -34,13 +34,20 @@ public sealed class ProfileDocument
     /// <summary>Called after each successful save (with the text saved); tests count the saves through it.</summary>
     private readonly Action<string>? _saved;
 
-    public static async Task<ProfileDocument> LoadAsync(string directory, CancellationToken ct, Action<string>? saved = null)
+    public static Task<ProfileDocument> LoadAsync(string directory, CancellationToken ct, Action<string>? saved = null)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(new ProfileDocument(directory, ReadRoot(directory), saved));
+    }
+
+    /// <summary>shaman.json's JSON object, read and checked the one way every reader of it uses; a
+    /// <see cref="ProfileException"/> says what is wrong.</summary>
+    public static JsonObject ReadRoot(string directory)
     {
         var path = Path.Combine(directory, ProfileSettings.FileName);
         byte[] bytes;
         try
         {
-            ct.ThrowIfCancellationRequested();
             bytes = RegularFile.ReadAll(path, MaxFileBytes);
         }
         catch (FileNotFoundException)
@@ -77,7 +84,7 @@ public sealed class ProfileDocument
         }
         if (node is not JsonObject root)
             throw new ProfileException($"{path}: must contain a JSON object ({{ ... }}), found {ProfileSettings.Kind(node)}");
-        return new ProfileDocument(directory, root, saved);
+        return root;
     }
 
     /// <summary>The tree for validation; callers must not change it directly.</summary>
