@@ -4,7 +4,7 @@ using System.Text;
 namespace Concorde.Acme.Problems;
 
 /// <summary>Text that came from the server, made safe to put in one log line: control characters but tab (a newline
-/// would forge a log line, an escape sequence would reach the terminal) are shown as \uXXXX, and the length is bounded.</summary>
+/// would forge a log line, an escape sequence would reach the terminal) are shown as \u escapes (\u000a), and the length is bounded.</summary>
 public static class ServerText
 {
     private const int MaxLength = 200;
@@ -12,7 +12,7 @@ public static class ServerText
     public static string Escape(string text) =>
         text.Length > MaxLength ? EscapeControlCharacters(text[..MaxLength]) + "…" : EscapeControlCharacters(text);
 
-    /// <summary>Control characters as \uXXXX, nothing cut: for a whole log line, whatever parts of it came from where.</summary>
+    /// <summary>Control characters as \u escapes, nothing cut: for a whole log line, whatever parts of it came from where.</summary>
     public static string EscapeControlCharacters(string text)
     {
         if (!text.Any(IsEscaped)) return text;
