@@ -40,7 +40,7 @@ case "${1:-build}" in
     publish ;;
   test)
     need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck \
-      "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian
+      "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian nginx:nginx-light
     publish
     export CONCORDE_BIN=$PWD/out/concorde
     dotnet test tests/concorde.tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee out/test.log
