@@ -2,10 +2,10 @@ using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Contrib;
 
-/// <summary>Stand-ins for <c>nginx</c> and <c>systemctl</c> in a directory to put first on PATH. Each appends
-/// "name arguments" to <see cref="CallsLog"/> (nginx -t also the CONCORDE_* variables it was given), and exits
-/// with 1 where a FAKE_* variable asks for a failure: FAKE_NGINX_T_FAILS, FAKE_NGINX_SIGNAL_FAILS,
-/// FAKE_SYSTEMCTL_FAILS.</summary>
+/// <summary>Stand-ins for <c>nginx</c> and <c>systemctl</c> in a directory to put first on PATH, for what a real
+/// nginx (<see cref="NginxServer"/>) cannot show: how systemd is asked to reload and which calls were made. Each
+/// appends "name arguments" to <see cref="CallsLog"/> (nginx -t also the CONCORDE_* variables it was given);
+/// systemctl reload exits with 1 when FAKE_SYSTEMCTL_FAILS is set.</summary>
 internal sealed class NginxStandIn : IDisposable
 {
     private readonly TempDirectory _directory = new("concorde-nginx-stand-in-");
@@ -18,13 +18,7 @@ internal sealed class NginxStandIn : IDisposable
             echo "nginx $*" >> '{{CallsLog}}'
             if [ "$1" = -t ]; then
                 echo "  with $CONCORDE_DOMAIN $CONCORDE_CERT_PATH $CONCORDE_KEY_PATH" >> '{{EnvironmentLog}}'
-                if [ -n "${FAKE_NGINX_T_FAILS:-}" ]; then
-                    echo 'nginx: [emerg] cannot load certificate key "/etc/shaman/example/example.com.key.priv.pem"' >&2
-                    echo 'nginx: configuration file /etc/nginx/nginx.conf test failed' >&2
-                    exit 1
-                fi
             fi
-            if [ "$1" = -s ] && [ -n "${FAKE_NGINX_SIGNAL_FAILS:-}" ]; then exit 1; fi
             exit 0
             """);
         WriteExecutable(Path.Combine(Bin, "systemctl"), $$"""
