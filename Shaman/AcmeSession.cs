@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Concorde.Acme;
 using Concorde.Acme.Problems;
+using Concorde.Acme.Wire;
 
 namespace Concorde.Shaman;
 
@@ -109,6 +110,43 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         }
     }
 
+    /// <summary>The CA answered "unauthorized" to a request signed by the account (not a problem recorded on an
+    /// order or authorization). That may be the domain's (the CA's policy refuses its name) or the account's: RFC 8555
+    /// §7.3.6 has the server refuse every request of a deactivated account. The account object tells which, without
+    /// reading the problem's text: when it is not "valid", or the CA will not even show it, the run stops
+    /// (<see cref="Stop"/>) and this returns true; otherwise the refusal stays the domain's.</summary>
+    public async Task<bool> StopIfAccountRefusedAsync(AcmeProblemException refusal, CancellationToken ct)
+    {
+        if (refusal.Kind != ProblemKind.Unauthorized || refusal.RecordedOnResource) return false;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (RunFailure is not null) return true;
+            if (_client is null || _account is null) return false;
+            var keyFile = new ProfileState(document).KeyFile ?? KeyStore.AccountKeyFileName;
+            try
+            {
+                var account = await _client.GetAccountAsync(_account, ct);
+                if (account.Value.Status == AcmeStatus.Valid) return false;
+                Stop(Shaman.RunFailure.AccountUnusable(_account.AccountUrl, $"its status is {AcmeStatusConverter.Name(account.Value.Status)}", keyFile, null));
+            }
+            catch (AcmeProblemException e) when (e.Kind is ProblemKind.Unauthorized or ProblemKind.AccountDoesNotExist && !e.RecordedOnResource)
+            {
+                Stop(Shaman.RunFailure.AccountUnusable(_account.AccountUrl, $"it refuses to show it: {e.Message}", keyFile, e));
+            }
+            return true;
+        }
+        catch (AcmeException)
+        {
+            // The account could not be read for another reason (the CA is failing): the refusal stays the domain's.
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>The client alone, for unauthenticated requests such as renewal information.</summary>
     public async Task<AcmeClient> ClientAsync(CancellationToken ct)
     {
@@ -155,7 +193,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
         if (client.Directory.Meta?.TermsOfService is { } terms)
             log.Info($"agreeing to the terms of service at {terms}");
         if (client.Directory.Meta?.ExternalAccountRequired == true && settings.ExternalAccountBinding is null)
-            throw new ProfileException($"{ProfileSettings.FileName}: the CA requires an external account binding; add \"eab\": {{\"kid\": \"...\", \"hmacKey\": \"...\"}} with the values from the CA");
+            throw Stop(Shaman.RunFailure.ExternalAccountRequired());
         var account = await client.NewAccountAsync(accountKey, settings.Contact, termsOfServiceAgreed: true,
             settings.ExternalAccountBinding?.ToBinding(), ct);
         await new ProfileState(document).RecordAccountAsync(account.Location, settings.Server, ct);

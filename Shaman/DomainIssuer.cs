@@ -94,6 +94,8 @@ public sealed class DomainIssuer
                 }
                 else
                 {
+                    if (AuthenticatorAvailability.Problem(_domain, _context.Settings, _context.Programs.Resolve) is { } problem)
+                        throw new DomainFailure($"{Name}: no order placed, {problem}");
                     fresh = await NewOrderAsync(ct);
                 }
             }

@@ -36,6 +36,9 @@ public sealed record DomainPlan
     public bool? ServedOk { get; init; }
     /// <summary>What the next run would do, in a sentence.</summary>
     public required string Action { get; init; }
+    /// <summary>Why the next run would fail this domain before asking the CA (no authenticator can run for a new
+    /// order); null when nothing stops it.</summary>
+    public string? Error { get; init; }
 
     /// <summary>The stage as `--status` prints it: "no key", "no order", "order", "certificate".</summary>
     public static string Describe(DomainStage stage) => stage switch
@@ -46,8 +49,10 @@ public sealed record DomainPlan
         _ => "certificate",
     };
 
+    /// <param name="resolveProgram">Finds a program (<see cref="ProgramRunner.Resolve(string)"/>), to tell whether an
+    /// authenticator can run; null where only the certificate's facts matter (metrics).</param>
     public static async Task<DomainPlan> ForAsync(DomainSettings domain, ProfileSettings settings, ProfileDocument document,
-        DateTimeOffset now, bool force, CancellationToken ct)
+        DateTimeOffset now, bool force, Func<string, string?>? resolveProgram, CancellationToken ct)
     {
         var state = new DomainState(document, domain.Name);
         var keyPath = state.KeyFile is { } recorded ? document.ResolvePath(recorded) : null;
@@ -81,7 +86,13 @@ public sealed record DomainPlan
             ServedOk = state.ServedOk,
             Action = "",
         };
-        return plan with { Action = DescribeAction(plan, domain, verdict, force) };
+        var needsOrder = plan.OrderUrl is null && (plan.CertificateUrl is null || timing is { Renew: true });
+        var error = needsOrder && resolveProgram is not null && (plan.BackoffUntil is null || force)
+            ? AuthenticatorAvailability.Problem(domain, settings, resolveProgram)
+            : null;
+        return error is null
+            ? plan with { Action = DescribeAction(plan, domain, verdict, force) }
+            : plan with { Action = $"fail before ordering: {error}", Error = error };
     }
 
     private static string DescribeAction(DomainPlan plan, DomainSettings domain, RenewalVerdict verdict, bool force)

@@ -135,6 +135,14 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
         return null;
     }
 
+    /// <summary>The file has an execute bit: what execve(2) asks of root. For another user a finer refusal still
+    /// shows when the program is started.</summary>
+    public static bool IsExecutable(string path)
+    {
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        return (File.GetUnixFileMode(path) & anyExecute) != 0;
+    }
+
     /// <summary>Each line names the domain and step (<paramref name="purpose"/>), so the output of domains worked
     /// on side by side can be told apart.</summary>
     private void LogOutput(string purpose, string path, string stream, OutputCapture output)

@@ -74,8 +74,9 @@ public static class ShamanCommand
     {
         var now = environment.Time.GetUtcNow();
         var plans = new List<DomainPlan>();
+        string? Resolve(string program) => ProgramRunner.Resolve(program, document.Directory, environment.ProgramSearchPath);
         foreach (var domain in settings.Domains)
-            plans.Add(await DomainPlan.ForAsync(domain, settings, document, now, options.Force, ct));
+            plans.Add(await DomainPlan.ForAsync(domain, settings, document, now, options.Force, Resolve, ct));
         if (options.DryRun)
         {
             var account = new List<string>();
@@ -156,7 +157,7 @@ public static class ShamanCommand
                         state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null, state.ServedOk));
                     continue;
                 }
-                var plan = await DomainPlan.ForAsync(domain, settings, document, ended, force: false, CancellationToken.None);
+                var plan = await DomainPlan.ForAsync(domain, settings, document, ended, force: false, resolveProgram: null, CancellationToken.None);
                 domains.Add(new DomainMetrics(domain.Name, plan.NotBefore, plan.NotAfter, plan.RenewAt, plan.Failures, plan.DeployPending, state.ServedOk));
             }
             var lastSuccess = exit == ShamanExitCodes.Success ? ended : await RunMetrics.PreviousLastSuccessAsync(path, CancellationToken.None);
@@ -323,19 +324,14 @@ public static class ShamanCommand
             context.Log.Error(e.Message);
             return null;
         }
-        catch (ProfileException e)
-        {
-            // A setting of the whole profile (e.g. the CA wants "eab"): fixing it should work on the next run,
-            // not after every domain's backoff.
-            context.Log.Error($"{domain.Name}: {e.Message}");
-            return null;
-        }
         catch (Exception e) when (e is DomainFailure or ProgramFailedException)
         {
             message = e.Message;
         }
         catch (AcmeProblemException e)
         {
+            // The account's refusal is the run's, reported once (FinishRunAsync).
+            if (await context.Session.StopIfAccountRefusedAsync(e, ct)) return DomainOutcome.NotTried;
             message = $"{domain.Name}: the CA refused: {e.Message}" +
                       (e.RetryAfter is { } wait ? $" (the CA asks to wait {wait.TotalMinutes:0} minutes)" : "");
             caRetryAt = context.Time.GetUtcNow() + e.RetryAfter;

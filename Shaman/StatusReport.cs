@@ -48,13 +48,13 @@ public static class StatusReport
     }
 
     private static int Colour(DomainPlan plan) =>
-        plan.BackoffUntil is not null || plan.Failures > 0 || plan.ServedOk == false ? 31 : plan.Current && !plan.DeployPending ? 32 : 33;
+        plan.BackoffUntil is not null || plan.Failures > 0 || plan.ServedOk == false || plan.Error is not null ? 31 : plan.Current && !plan.DeployPending ? 32 : 33;
 
     public static string DryRun(IReadOnlyList<DomainPlan> plans, IReadOnlyList<string> accountActions, DateTimeOffset now,
         RunFailureStatus? run = null) =>
         (run is { Failing: true } ? run.Describe(now) + "\n" : "") +
         string.Concat(accountActions.Select(a => $"would {a}\n")) +
-        string.Concat(plans.Select(p => $"{p.Name}: would {p.Action}\n"));
+        string.Concat(plans.Select(p => p.Error is { } error ? $"ERROR {p.Name}: would fail before ordering: {error}\n" : $"{p.Name}: would {p.Action}\n"));
 
     public static string Json(IReadOnlyList<DomainPlan> plans, NotifyState? notify = null, RunFailureStatus? run = null)
     {

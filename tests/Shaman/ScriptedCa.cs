@@ -35,7 +35,10 @@ internal sealed class ScriptedCa : IDisposable
         Handler = ScriptedAcme.CreateHandler(renewalInfo)
             .Always(HttpMethod.Post, ScriptedAcme.NewAccountUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.Created,
                 """{"status":"valid","orders":"https://127.0.0.1/acme/acct/1/orders"}""", headers: ("Location", ScriptedAcme.AccountUrl))))
-            .Always(HttpMethod.Post, ScriptedAcme.NewOrderUrl, NewOrder);
+            .Always(HttpMethod.Post, ScriptedAcme.NewOrderUrl, NewOrder)
+            // Asked after an "unauthorized" answer, to tell the account's refusal from the domain's: still valid.
+            .Always(HttpMethod.Post, ScriptedAcme.AccountUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"status":"valid","orders":"https://127.0.0.1/acme/acct/1/orders"}""")));
     }
 
     public ScriptedHandler Handler { get; }
@@ -69,6 +72,10 @@ internal sealed class ScriptedCa : IDisposable
             ? ScriptedHandler.Json(HttpStatusCode.OK, json, headers: ("Retry-After", ((int)wait.TotalSeconds).ToString()))
             : ScriptedHandler.Json(HttpStatusCode.OK, json));
     }
+
+    /// <summary>The next fetch of the account object says its status is <paramref name="status"/>.</summary>
+    public void AnswerAccountStatusOnce(string status) =>
+        Handler.Once(HttpMethod.Post, ScriptedAcme.AccountUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, $$"""{"status":"{{status}}"}""")));
 
     /// <summary>The next newOrder gets this problem instead of an order.</summary>
     public void RefuseNextOrder(HttpStatusCode status, string type, string detail) =>

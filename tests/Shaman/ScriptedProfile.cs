@@ -49,6 +49,9 @@ internal sealed class ScriptedProfile : IDisposable
             ["account_id"] = ScriptedAcme.AccountUrl,
             // As shaman records it with the account; without it the first run would write it (ServerChange).
             ["account_server"] = ScriptedAcme.DirectoryUrl,
+            // A runnable authenticator, so a new order is placed (AuthenticatorAvailability); the scripted CA's
+            // orders need no challenge, so it never runs.
+            ["authenticators"] = new JsonObject { ["http-01"] = "true" },
             ["domains"] = domains,
         });
         return profile;

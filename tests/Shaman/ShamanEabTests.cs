@@ -33,27 +33,50 @@ public sealed class ShamanEabTests(ExternalAccountBindingPebbleFixture pebble) :
     }
 
     [Fact]
-    public async Task Missing_eab_fails_saying_to_add_it_without_backoff_and_adding_it_then_works()
+    public async Task Missing_eab_is_one_account_error_recorded_at_profile_level_and_adding_it_then_works()
     {
         using var profile = new ShamanProfile(pebble.Server);
-        var name = WriteProfile(profile, "no-eab", eab: null);
+        var names = WriteProfile(profile, "no-eab", eab: null, domains: 3);
         var accountsBefore = PebbleTraffic.Requests(pebble.Server, NewAccountPath);
 
         var run = (await profile.RunAsync()).Exited(1);
 
-        Assert.Contains(run.ErrorLines, l => l.Contains("the CA requires an external account binding; add \"eab\": {\"kid\": \"...\", \"hmacKey\": \"...\"}", StringComparison.Ordinal));
+        // Once for the run, not once per domain.
+        var error = Assert.Single(run.ErrorLines);
+        Assert.StartsWith("ERROR account: the CA requires an external account binding; add \"eab\": {\"kid\": \"...\", \"hmacKey\": \"...\"}", error, StringComparison.Ordinal);
         Assert.Null(profile.Read()["account_id"]);
         // Refused before asking: the CA's directory says it needs the binding.
         Assert.Equal(accountsBefore, PebbleTraffic.Requests(pebble.Server, NewAccountPath));
+        // A profile-wide setting is not the domains' failure: recorded once, at profile level.
+        Assert.Equal(1, (int)profile.Read()["runFailures"]!);
+        foreach (var name in names) Assert.Null(profile.ReadDomain(name)["failures"]);
 
-        // A profile-wide setting is not the domain's failure: no backoff, so the fix works on the next run.
-        Assert.Null(profile.Read()["domains"]![name]!["failures"]);
         var config = profile.Read();
         config["eab"] = new JsonObject { ["kid"] = "kid-2", ["hmacKey"] = Kid2Key };
         profile.Write(config);
-        (await ShamanProcess.RunAsync([profile.Directory])).Exited(0);
+        (await ShamanProcess.RunAsync(["--force", profile.Directory])).Exited(0);
 
-        using var leaf = profile.AssertCertificate(name);
+        foreach (var name in names) using (profile.AssertCertificate(name)) { }
+        Assert.Null(profile.Read()["runFailures"]);
+    }
+
+    [Fact]
+    public async Task Wrong_mac_key_for_three_domains_is_one_account_error_recorded_at_profile_level()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var names = WriteProfile(profile, "bad-eab3", new JsonObject { ["kid"] = "kid-1", ["hmacKey"] = Kid2Key }, domains: 3);
+        await PebbleTraffic.SettledRequestsAsync(pebble.Server);
+        var accountsBefore = PebbleTraffic.Requests(pebble.Server, NewAccountPath);
+
+        var run = (await profile.RunAsync()).Exited(1);
+
+        var error = Assert.Single(run.ErrorLines);
+        Assert.StartsWith("ERROR account: the CA refused the account: ", error, StringComparison.Ordinal);
+        // One registration attempt, not one per domain.
+        await PebbleTraffic.SettledRequestsAsync(pebble.Server);
+        Assert.Equal(accountsBefore + 1, PebbleTraffic.Requests(pebble.Server, NewAccountPath));
+        Assert.Equal(1, (int)profile.Read()["runFailures"]!);
+        foreach (var name in names) Assert.Null(profile.ReadDomain(name)["failures"]);
     }
 
     [Fact]
@@ -86,13 +109,19 @@ public sealed class ShamanEabTests(ExternalAccountBindingPebbleFixture pebble) :
     }
 
     /// <summary>One fresh domain with an http-01 authenticator and the given "eab"; returns the domain's name.</summary>
-    private static string WriteProfile(ShamanProfile profile, string label, JsonObject? eab)
+    private static string WriteProfile(ShamanProfile profile, string label, JsonObject? eab) =>
+        WriteProfile(profile, label, eab, domains: 1)[0];
+
+    /// <summary>Fresh domains with an http-01 authenticator and the given "eab", one at a time (so the run's order
+    /// is fixed); returns their names.</summary>
+    private static string[] WriteProfile(ShamanProfile profile, string label, JsonObject? eab, int domains)
     {
-        var name = ShamanProfile.UniqueName(label);
-        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
+        var names = Enumerable.Range(1, domains).Select(i => ShamanProfile.UniqueName($"{label}{i}")).ToArray();
+        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, names);
         if (eab is not null) config["eab"] = eab;
+        config["parallel"] = 1;
         profile.Write(config);
-        return name;
+        return names;
     }
 
     private static void AssertSecretKept(ShamanRun run, IReadOnlyList<string> datagrams, string secret)
