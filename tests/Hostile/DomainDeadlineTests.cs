@@ -73,6 +73,32 @@ public sealed class DomainDeadlineTests
         await AssertNextRunTakesTheLockAsync(profile, ca);
     }
 
+    [Fact]
+    public async Task Deploy_hook_still_running_at_the_deadline_is_killed_and_stays_pending_without_backoff()
+    {
+        using var ca = new ScriptedCa(TimeProvider.System);
+        using var profile = await ScriptedProfile.CreateAsync(Good);
+        var hook = profile.PathOf("deploy-hangs");
+        // The sleep is a grandchild of shaman: the whole tree must go.
+        await File.WriteAllTextAsync(hook, "#!/bin/sh\nsleep 600 &\necho $! > deploy.pid\nwait\n");
+        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        profile.Update(c => c["deploy"] = hook);
+        profile.UpdateDomain(Good, d => d["domainTimeout"] = 3);
+
+        var run = (await profile.RunAsync(ca, TimeProvider.System)).Exited(1);
+
+        var error = Assert.Single(run.Lines, l => l.StartsWith($"ERROR {Good}: ", StringComparison.Ordinal));
+        Assert.StartsWith($"ERROR {Good}: the deploy step (hook or verify) had not finished after 3 s, the domain's \"domainTimeout\"", error, StringComparison.Ordinal);
+        Assert.Contains("The certificate is in place; the deploy step runs again on the next run", error, StringComparison.Ordinal);
+        var pid = int.Parse(File.ReadAllText(profile.PathOf("deploy.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(ProcessLiveness.IsGone(pid), $"the deploy hook's child {pid} was not killed");
+        var good = profile.ReadDomain(Good);
+        Assert.True(good["deployPending"]!.GetValue<bool>());
+        // Issuing again would not help: like a failed deploy, no backoff.
+        Assert.False(good.ContainsKey("failures"));
+        Assert.StartsWith(ScriptedCa.CertificateUrlPrefix, good["certificate_id"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private static void AssertSlowFailedAndGoodIssued(ScriptedProfile profile, string says)
     {
         var slow = profile.ReadDomain(Slow);
