@@ -45,6 +45,9 @@ public sealed class DomainIssuer
 
     public DomainState State => _state;
 
+    /// <summary>What the work waits for at the CA now; read when the domain's deadline ran out.</summary>
+    public DomainProgress Progress { get; } = new();
+
     /// <summary>The verdict of a run that found the certificate current from the files alone; null when the run
     /// took the full path (then the files may have changed since any verdict). Metrics reuse it instead of reading
     /// every key and certificate a second time.</summary>
@@ -59,11 +62,13 @@ public sealed class DomainIssuer
     {
         if (await IsCurrentOnDiskAsync(ct))
         {
+            Progress.NoteDeploying();
             await _deployer.DeployIfPendingAsync(ct);
             return DomainOutcome.Current;
         }
         using var key = await _context.Keys.DomainKeyAsync(_domain, ct);
         var outcome = await ReachCertificateAsync(key, ct);
+        Progress.NoteDeploying();
         await _deployer.DeployIfPendingAsync(ct);
         return outcome;
     }
@@ -130,6 +135,7 @@ public sealed class DomainIssuer
 
     private async Task<AcmeResource<Order>> NewOrderAsync(CancellationToken ct)
     {
+        Progress.Note("the CA had not answered the request for a new order");
         var (client, account) = await _context.Session.OpenAsync(ct);
         var profile = _domain.Profile ?? _context.Settings.Profile;
         if (profile is not null) CheckProfile(client, profile);
@@ -165,6 +171,7 @@ public sealed class DomainIssuer
     /// false when the order is gone or dead and was dropped, so the caller starts a new one.</summary>
     private async Task<bool> AdvanceOrderAsync(Uri orderUrl, AcmeResource<Order>? fresh, ECDsa key, byte[] keyInfo, CancellationToken ct)
     {
+        Progress.Note($"the CA had not answered a request for order {orderUrl}");
         var (client, account) = await _context.Session.OpenAsync(ct);
         AcmeResource<Order> order;
         try
@@ -201,6 +208,7 @@ public sealed class DomainIssuer
             switch (order.Value.Status)
             {
                 case AcmeStatus.Pending:
+                    Progress.Note($"the authorizations of order {orderUrl} were not valid yet (an authenticator running, or the CA validating)");
                     await _challenges.AuthorizeAsync(client, account, order.Value, ct);
                     // Every authorization is valid, so the order is ready (RFC 8555 §7.1.6): finalize without reading
                     // it again (FinalizeAsync waits out a server that lags behind).
@@ -209,9 +217,13 @@ public sealed class DomainIssuer
                     Log.Info($"{Name}: finalizing order");
                     // The CSR names exactly what the profile asks for, whatever the order says.
                     var request = order with { Value = order.Value with { Identifiers = _domain.Identifiers } };
-                    order = await client.WaitForOrderAsync(account, await client.FinalizeAsync(account, request, key, ct), ct);
+                    Progress.Note($"the CA had not answered the finalize request of order {orderUrl}");
+                    order = await client.FinalizeAsync(account, request, key, ct);
+                    NoteWaitingFor(order);
+                    order = await client.WaitForOrderAsync(account, order, ct);
                     break;
                 case AcmeStatus.Processing:
+                    NoteWaitingFor(order);
                     order = await client.WaitForOrderAsync(account, order, ct);
                     break;
                 case AcmeStatus.Valid:
@@ -226,10 +238,14 @@ public sealed class DomainIssuer
         }
     }
 
+    private void NoteWaitingFor(AcmeResource<Order> order) =>
+        Progress.Note($"order {order.Location} was still {AcmeStatusConverter.Name(order.Value.Status)} at the CA");
+
     private async Task DownloadAsync(AcmeClient client, AcmeAccountKey account, AcmeResource<Order> order, byte[] keyInfo, CancellationToken ct)
     {
         if (order.Value.Certificate is not { } certificateUrl)
             throw new DomainFailure($"{Name}: order {order.Location} is valid but names no certificate");
+        Progress.Note($"the CA had not sent certificate {certificateUrl}");
         var chain = await _chains.ChooseAsync(client, account, await client.DownloadCertificateAsync(account, certificateUrl, ct), ct);
         var (certificate, problem) = CertificateFacts.Read(chain.Pem);
         problem ??= RenewalCheck.Mismatch(certificate!, keyInfo, _domain.Identifiers);
@@ -251,6 +267,7 @@ public sealed class DomainIssuer
     {
         var (local, localProblem) = await DomainFiles.ReadCertificateAsync(CertificatePath, ct);
         var verdict = Check(local, localProblem, keyInfo);
+        Progress.Note($"the CA had not answered about certificate {certificateUrl}");
         if (verdict.Standing == CertificateStanding.Unusable)
         {
             var (client, account) = await _context.Session.OpenAsync(ct);

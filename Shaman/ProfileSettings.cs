@@ -11,6 +11,12 @@ public sealed record ProfileSettings
     public const string FileName = "shaman.json";
     public const int DefaultLogThreshold = 20;
     public static readonly TimeSpan DefaultAuthenticatorTimeout = TimeSpan.FromSeconds(300);
+    /// <summary>Long enough for a slow legitimate issuance (authenticators up to their own timeout each, DNS
+    /// propagation, the CA's validation and "processing" polls of up to three minutes each), short enough that a CA
+    /// which keeps a domain going ends well before the next daily run.</summary>
+    public static readonly TimeSpan DefaultDomainTimeout = TimeSpan.FromHours(1);
+    /// <summary>Bounds of "domainTimeout": at most a day, so a run never overlaps the next daily one for ever.</summary>
+    public const double MinDomainTimeoutSeconds = 1, MaxDomainTimeoutSeconds = 86400;
 
     public required Uri Server { get; init; }
     /// <summary>Renew when fewer than this many days remain; null → a fraction of the lifetime.</summary>
@@ -21,6 +27,8 @@ public sealed record ProfileSettings
     public string? CaBundle { get; init; }
     public IReadOnlyList<string> Contact { get; init; } = [];
     public TimeSpan AuthenticatorTimeout { get; init; } = DefaultAuthenticatorTimeout;
+    /// <summary>How long one domain's work may take in a run (<see cref="DomainDeadline"/>); a domain may set its own.</summary>
+    public TimeSpan DomainTimeout { get; init; } = DefaultDomainTimeout;
     /// <summary>Programs run after a challenge finished, valid or not (challenge type → program).</summary>
     public IReadOnlyDictionary<string, string> Cleanup { get; init; } = new Dictionary<string, string>();
     /// <summary>Run after a domain's certificate file changed.</summary>
@@ -46,7 +54,8 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "domainTimeout",
+        .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -71,6 +80,7 @@ public sealed record ProfileSettings
             Contact = StringList(root["contact"], "\"contact\"").Select(c => c.Contains(':') ? c : "mailto:" + c).ToList(),
             AuthenticatorTimeout = TimeSpan.FromSeconds(OptionalNumber(root, "authenticatorTimeout", "seconds", 1, 86400)
                                                         ?? DefaultAuthenticatorTimeout.TotalSeconds),
+            DomainTimeout = ParseDomainTimeout(root) ?? DefaultDomainTimeout,
             Cleanup = StringMap(root["cleanup"], "\"cleanup\""),
             Deploy = OptionalString(root, "deploy"),
             Notify = OptionalString(root, "notify"),
@@ -108,19 +118,25 @@ public sealed record ProfileSettings
         return url;
     }
 
-    internal static double? OptionalNumber(JsonObject obj, string field, string unit, double min, double max = double.MaxValue)
+    internal static double? OptionalNumber(JsonObject obj, string field, string unit, double min, double max = double.MaxValue, string where = "")
     {
         var node = obj[field];
         if (node is null) return null;
         if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
-            throw Error($"\"{field}\" must be a number ({unit}), found {Kind(node)}");
+            throw Error($"{where}\"{field}\" must be a number ({unit}), found {Kind(node)}");
         var number = value.GetValue<double>();
         if (number < min || number > max)
             throw Error(max == double.MaxValue
-                ? $"\"{field}\" must be at least {min} ({unit}), found {number}"
-                : $"\"{field}\" must be between {min} and {max} ({unit}), found {number}");
+                ? $"{where}\"{field}\" must be at least {min} ({unit}), found {number}"
+                : $"{where}\"{field}\" must be between {min} and {max} ({unit}), found {number}");
         return number;
     }
+
+    /// <summary>"domainTimeout", at the top level or in a domain (<paramref name="where"/>).</summary>
+    internal static TimeSpan? ParseDomainTimeout(JsonObject obj, string where = "") =>
+        OptionalNumber(obj, "domainTimeout", "seconds", MinDomainTimeoutSeconds, MaxDomainTimeoutSeconds, where) is { } seconds
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     private static double? OptionalWholeNumber(JsonObject obj, string field, string unit, double min, double max)
     {
@@ -206,9 +222,12 @@ public sealed record DomainSettings
     public string? PreferredChain { get; init; }
     /// <summary>Replaces the profile's `verify` when present; an empty list checks nothing.</summary>
     public IReadOnlyList<VerifyEndpoint>? Verify { get; init; }
+    /// <summary>Replaces the profile's `domainTimeout` when present.</summary>
+    public TimeSpan? DomainTimeout { get; init; }
 
     /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
-    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify"];
+    public static readonly IReadOnlyList<string> Fields =
+        ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify", "domainTimeout"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
@@ -235,11 +254,15 @@ public sealed record DomainSettings
             Profile = ProfileSettings.OptionalString(obj, "profile", where),
             PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
             Verify = VerifyEndpoint.ParseList(obj, where),
+            DomainTimeout = ProfileSettings.ParseDomainTimeout(obj, where),
         };
     }
 
     /// <summary>The endpoints checked after this domain's certificate was deployed.</summary>
     public IReadOnlyList<VerifyEndpoint> VerifyEndpoints(ProfileSettings profile) => Verify ?? profile.Verify;
+
+    /// <summary>How long this domain's work may take in a run.</summary>
+    public TimeSpan Timeout(ProfileSettings profile) => DomainTimeout ?? profile.DomainTimeout;
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";

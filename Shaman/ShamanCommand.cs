@@ -301,12 +301,23 @@ public static class ShamanCommand
         }
         string message;
         DateTimeOffset? caRetryAt = null;
+        using var deadline = new DomainDeadline(domain.Timeout(context.Settings), ct);
         try
         {
-            var outcome = await issuer.RunAsync(ct);
+            var outcome = await issuer.RunAsync(deadline.Token);
             if (issuer.CurrentOnDiskVerdict is { } verdict) currentVerdicts[domain.Name] = verdict;
             await issuer.State.ClearFailuresAsync(ct);
             return outcome;
+        }
+        catch (OperationCanceledException) when (deadline.HasExpired && issuer.Progress.Deploying)
+        {
+            // Like a failed deploy: issuing again would not help, so no backoff.
+            context.Log.Error(deadline.Explain(domain.Name, issuer.Progress));
+            return null;
+        }
+        catch (OperationCanceledException) when (deadline.HasExpired)
+        {
+            message = deadline.Explain(domain.Name, issuer.Progress);
         }
         catch (RunFailure)
         {
