@@ -23,10 +23,8 @@ public sealed class ProfileDocument
     private readonly SemaphoreSlim _writer = new(1, 1);
     private long _changes;
     private long _savedThrough;
-    /// <summary>The file's text in parts; guarded by <see cref="_tree"/>.</summary>
+    /// <summary>The file's text, kept per domain; guarded by <see cref="_tree"/>.</summary>
     private readonly ProfileText _text = new();
-    /// <summary>Where a save joins the parts; only the holder of <see cref="_writer"/> uses it.</summary>
-    private byte[] _buffer = [];
 
     private ProfileDocument(string directory, JsonObject root, Action<string>? saved)
     {
@@ -177,44 +175,30 @@ public sealed class ProfileDocument
         await _writer.WaitAsync(ct);
         try
         {
-            int length;
+            ReadOnlyMemory<byte> text;
             long through;
             bool holdsSecret;
             lock (_tree)
             {
                 if (_savedThrough >= mine) return;
-                length = Join(_text.Snapshot(_root));
+                // Made under the lock (the tree may change as soon as it is released), in a buffer that only the
+                // holder of the writer semaphore touches.
+                text = _text.Text(_root);
                 through = _changes;
                 holdsSecret = _root["eab"] is not null;
             }
             // The profile names keys and the account, readable like the original's file — unless it holds an EAB MAC
             // key, which no one but its owner may read, whatever mode the file had.
             var mode = holdsSecret ? AtomicFile.PrivateMode : AtomicFile.PublicMode;
-            await AtomicFile.WriteAsync(WritePath(), _buffer.AsMemory(0, length), mode, overwrite: true, CancellationToken.None,
+            await AtomicFile.WriteAsync(WritePath(), text, mode, overwrite: true, CancellationToken.None,
                 ceiling: holdsSecret ? AtomicFile.PrivateMode : (UnixFileMode)0x1FF);
             _savedThrough = through;
-            _saved?.Invoke(Encoding.ASCII.GetString(_buffer, 0, length));
+            _saved?.Invoke(Encoding.ASCII.GetString(text.Span));
         }
         finally
         {
             _writer.Release();
         }
-    }
-
-    /// <summary>Copies the parts into <see cref="_buffer"/>, which grows as the profile does and is kept for the next
-    /// save; returns the length of the text.</summary>
-    private int Join(IReadOnlyList<byte[]> parts)
-    {
-        var length = 0;
-        foreach (var part in parts) length += part.Length;
-        if (_buffer.Length < length) _buffer = new byte[length + length / 4];
-        var at = 0;
-        foreach (var part in parts)
-        {
-            part.CopyTo(_buffer, at);
-            at += part.Length;
-        }
-        return length;
     }
 
     /// <summary>What a change touches, so the next save knows which domains' text to make again.</summary>

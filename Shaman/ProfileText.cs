@@ -12,41 +12,37 @@ internal sealed class ProfileText
     private const string DomainsField = "domains";
     private static readonly byte[] Separator = ",\n"u8.ToArray();
 
-    /// <summary>Each domain's line(s) as they stand in the file: indent, name, ": ", its object.</summary>
-    private readonly Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
-    /// <summary>The domain names in file order; null until the next snapshot remakes every entry.</summary>
+    /// <summary>The domain names in file order; null until the next text remakes every entry.</summary>
     private string[]? _order;
-    private readonly List<byte[]> _parts = [];
+    /// <summary>Where each name is in <see cref="_order"/>.</summary>
+    private readonly Dictionary<string, int> _position = new(StringComparer.Ordinal);
+    /// <summary>Each domain's line(s) as they stand in the file (indent, name, ": ", its object), by position; null
+    /// for a domain that changed since.</summary>
+    private byte[]?[] _entries = [];
     private readonly StringBuilder _scratch = new();
+    /// <summary>The last text made; it grows as the profile does and is reused.</summary>
+    private byte[] _buffer = [];
 
-    /// <summary>The entry of <paramref name="domain"/> is remade by the next snapshot.</summary>
+    /// <summary>The entry of <paramref name="domain"/> is remade by the next text.</summary>
     public void DomainChanged(string domain)
     {
-        if (_order is not null) _changed.Add(domain);
+        if (_order is not null && _position.TryGetValue(domain, out var at)) _entries[at] = null;
     }
 
-    /// <summary>Any domain may have changed, or been added or removed: the next snapshot remakes every entry.</summary>
-    public void EveryDomainChanged()
-    {
-        _order = null;
-        _entries.Clear();
-        _changed.Clear();
-    }
+    /// <summary>Any domain may have changed, or been added or removed: the next text remakes every entry.</summary>
+    public void EveryDomainChanged() => _order = null;
 
-    /// <summary>The whole text of <paramref name="root"/> as byte arrays in order, valid until the next call (one
-    /// writer at a time). The arrays themselves are never changed (a changed entry gets a new one), so they may be
-    /// copied after the caller's lock is released.</summary>
-    public IReadOnlyList<byte[]> Snapshot(JsonObject root)
+    /// <summary>The whole text of <paramref name="root"/>, in a buffer that stays valid until the next call: one
+    /// writer at a time.</summary>
+    public ReadOnlyMemory<byte> Text(JsonObject root)
     {
-        _parts.Clear();
-        var head = new StringBuilder();
+        var length = 0;
         if (root.Count == 0)
         {
-            _parts.Add("{}"u8.ToArray());
-            return _parts;
+            Append(ref length, "{}"u8);
+            return _buffer.AsMemory(0, length);
         }
-        head.Append('{');
+        var head = new StringBuilder("{");
         var first = true;
         foreach (var (key, child) in root.OrderBy(p => p.Key, PythonJson.CodePointOrder))
         {
@@ -56,9 +52,9 @@ internal sealed class ProfileText
             if (key == DomainsField && child is JsonObject { Count: > 0 } domains)
             {
                 head.Append("{\n");
-                _parts.Add(Ascii(head));
+                Append(ref length, Ascii(head));
                 head.Clear();
-                AddDomains(domains);
+                AppendDomains(ref length, domains);
                 head.Append("\n    }");
             }
             else
@@ -67,33 +63,39 @@ internal sealed class ProfileText
             }
         }
         head.Append("\n}");
-        _parts.Add(Ascii(head));
-        return _parts;
+        Append(ref length, Ascii(head));
+        return _buffer.AsMemory(0, length);
     }
 
-    private void AddDomains(JsonObject domains)
+    private void AppendDomains(ref int length, JsonObject domains)
     {
         if (_order is null || _order.Length != domains.Count)
         {
-            EveryDomainChanged();
             _order = domains.Select(p => p.Key).OrderBy(k => k, PythonJson.CodePointOrder).ToArray();
+            _position.Clear();
+            for (var i = 0; i < _order.Length; i++) _position[_order[i]] = i;
+            _entries = new byte[]?[_order.Length];
         }
-        foreach (var name in _changed) _entries.Remove(name);
-        _changed.Clear();
         for (var i = 0; i < _order.Length; i++)
         {
-            if (i > 0) _parts.Add(Separator);
-            var name = _order[i];
-            if (!_entries.TryGetValue(name, out var entry))
-            {
-                _scratch.Clear();
-                PythonJson.AppendKey(_scratch, name, 2);
-                PythonJson.Append(_scratch, domains[name], 2);
-                entry = Ascii(_scratch);
-                _entries[name] = entry;
-            }
-            _parts.Add(entry);
+            if (i > 0) Append(ref length, Separator);
+            Append(ref length, _entries[i] ??= Entry(_order[i], domains[_order[i]]));
         }
+    }
+
+    private byte[] Entry(string name, JsonNode? value)
+    {
+        _scratch.Clear();
+        PythonJson.AppendKey(_scratch, name, 2);
+        PythonJson.Append(_scratch, value, 2);
+        return Ascii(_scratch);
+    }
+
+    private void Append(ref int length, ReadOnlySpan<byte> part)
+    {
+        if (_buffer.Length < length + part.Length) Array.Resize(ref _buffer, Math.Max(2 * _buffer.Length, length + part.Length + 4096));
+        part.CopyTo(_buffer.AsSpan(length));
+        length += part.Length;
     }
 
     /// <summary>PythonJson escapes everything outside printable ASCII, so one char is one byte.</summary>
