@@ -11,9 +11,9 @@ namespace Concorde.Shaman;
 /// last one (<see cref="ProfileText"/>), so its cost hardly grows with the number of domains.</summary>
 public sealed class ProfileDocument
 {
-    /// <summary>A guard against reading something that is no profile, far above what a profile holds: 10,000 domains
-    /// with renewal information take about 4 MB.</summary>
-    private const long MaxFileBytes = 64 * 1024 * 1024;
+    /// <summary>A guard against reading something that is no profile, well above what a profile holds: 10,000 domains
+    /// take about 3 MB, 4.5 MB with a full ARI schedule each.</summary>
+    private const long MaxFileBytes = 16 * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly JsonObject _root;
