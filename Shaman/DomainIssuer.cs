@@ -114,9 +114,9 @@ public sealed class DomainIssuer
         throw new DomainFailure($"{Name}: no certificate after {MaxSteps} steps; the server keeps changing state");
     }
 
-    /// <summary>The usual cron case decided from the files alone, without loading the private key or asking anyone.
-    /// Everything else — no certificate yet, an order in progress, a file that does not match, an ARI refresh that is
-    /// due — takes the full path.</summary>
+    /// <summary>The usual cron case decided from the files alone, without loading the private key or asking anyone
+    /// but, when it is due, the CA's renewal information. Everything else — no certificate yet, an order in progress,
+    /// a file that does not match, a certificate due — takes the full path.</summary>
     private async Task<bool> IsCurrentOnDiskAsync(CancellationToken ct)
     {
         if (_state.OrderId is not null || _state.CertificateId is null || _state.KeyFile is not { } keyFile) return false;
@@ -124,6 +124,14 @@ public sealed class DomainIssuer
         if (certificate is null) return false;
         var keyInfo = await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(keyFile), ct);
         var verdict = Check(certificate, problem, keyInfo);
+        if (verdict.Standing != CertificateStanding.Unusable && verdict.AskCa)
+        {
+            // The ARI refresh needs the certificate and the CA's directory, not the private key: a CA without ARI is
+            // asked once a day for every domain, and loading every key for it made that run cost seconds (issue 14).
+            await _renewalInfo.RefreshAsync(certificate, ct);
+            verdict = Check(certificate, problem, keyInfo);
+            if (verdict.IsCurrentWithoutAsking && verdict.Timing!.Warning is { } warning) Log.Warning($"{Name}: {warning}");
+        }
         if (!verdict.IsCurrentWithoutAsking) return false;
         Log.Debug($"{Name}: {verdict.Timing!.Reason}");
         CurrentOnDiskVerdict = verdict;

@@ -7,10 +7,13 @@ namespace Concorde.Shaman;
 
 /// <summary>shaman.json as a JSON tree, so fields this version does not know survive a rewrite. Every change
 /// is saved atomically before the caller goes on, except those set "later", which ride along with the next
-/// save; changes from parallel domains are serialized.</summary>
+/// save; changes from parallel domains are serialized. A save serializes only the domains that changed since the
+/// last one (<see cref="ProfileText"/>), so its cost hardly grows with the number of domains.</summary>
 public sealed class ProfileDocument
 {
-    private const long MaxFileBytes = 4 * 1024 * 1024;
+    /// <summary>A guard against reading something that is no profile, well above what a profile holds: 10,000 domains
+    /// take about 3 MB, 4.5 MB with a full ARI schedule each.</summary>
+    private const long MaxFileBytes = 16 * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly JsonObject _root;
@@ -20,6 +23,8 @@ public sealed class ProfileDocument
     private readonly SemaphoreSlim _writer = new(1, 1);
     private long _changes;
     private long _savedThrough;
+    /// <summary>The file's text, kept per domain; guarded by <see cref="_tree"/>.</summary>
+    private readonly ProfileText _text = new();
 
     private ProfileDocument(string directory, JsonObject root, Action<string>? saved)
     {
@@ -114,32 +119,35 @@ public sealed class ProfileDocument
     }
 
     public Task SetAsync(string field, string value, CancellationToken ct) =>
-        UpdateAsync(root => root[field] = value, ct);
+        UpdateAsync(root => root[field] = value, Scope.Top(field), ct);
 
     public Task SetAsync(string domain, string field, string value, CancellationToken ct) =>
-        UpdateAsync(_ => Domain(domain)[field] = value, ct);
+        UpdateAsync(_ => Domain(domain)[field] = value, Scope.Of(domain), ct);
 
     /// <summary>Sets a field now and writes it with the next save (or <see cref="SaveUnsavedAsync"/>): each save
     /// costs two fsyncs. Only for records whose loss in a crash costs nothing, such as the name of a key file
     /// that the next run adopts anyway.</summary>
     public Task SetLaterAsync(string field, string value, CancellationToken ct) =>
-        UpdateAsync(root => root[field] = value, ct, save: false);
+        UpdateAsync(root => root[field] = value, Scope.Top(field), ct, save: false);
 
     public Task SetLaterAsync(string domain, string field, string value, CancellationToken ct) =>
-        UpdateAsync(_ => Domain(domain)[field] = value, ct, save: false);
+        UpdateAsync(_ => Domain(domain)[field] = value, Scope.Of(domain), ct, save: false);
 
     /// <summary>Writes what <see cref="SetLaterAsync(string, string, CancellationToken)"/> left unsaved, if anything.</summary>
-    public Task SaveUnsavedAsync(CancellationToken ct) => UpdateAsync(null, ct);
+    public Task SaveUnsavedAsync(CancellationToken ct) => UpdateAsync(null, Scope.Top(""), ct);
 
     public Task RemoveAsync(string domain, string field, CancellationToken ct) =>
-        UpdateAsync(_ => Domain(domain).Remove(field), ct);
+        UpdateAsync(_ => Domain(domain).Remove(field), Scope.Of(domain), ct);
 
     /// <summary>Applies several changes to one domain and saves once.</summary>
     public Task UpdateDomainAsync(string domain, Action<JsonObject> change, CancellationToken ct) =>
-        UpdateAsync(_ => change(Domain(domain)), ct);
+        UpdateAsync(_ => change(Domain(domain)), Scope.Of(domain), ct);
 
-    /// <summary>Changes anywhere in the tree, saved once.</summary>
-    public Task UpdateAllAsync(Action<JsonObject> change, CancellationToken ct) => UpdateAsync(change, ct);
+    /// <summary>Changes anywhere in the tree, saved once; the next save serializes every domain again.</summary>
+    public Task UpdateAllAsync(Action<JsonObject> change, CancellationToken ct) => UpdateAsync(change, Scope.Everything, ct);
+
+    /// <summary>Changes to the profile's own fields only, never to "domains" or anything in it, saved once.</summary>
+    public Task UpdateTopAsync(Action<JsonObject> change, CancellationToken ct) => UpdateAsync(change, Scope.Top(""), ct);
 
     public string ResolvePath(string relative) => Path.GetFullPath(Path.Combine(Directory, relative));
 
@@ -149,7 +157,7 @@ public sealed class ProfileDocument
     /// <summary>Applies <paramref name="change"/> and, with <paramref name="save"/>, returns once the tree with it
     /// is on disk. Parallel domains' saves are coalesced: while one write (two fsyncs) is under way, the changes
     /// made meanwhile wait and go out together in the next one.</summary>
-    private async Task UpdateAsync(Action<JsonObject>? change, CancellationToken ct, bool save = true)
+    private async Task UpdateAsync(Action<JsonObject>? change, Scope scope, CancellationToken ct, bool save = true)
     {
         long mine;
         lock (_tree)
@@ -158,6 +166,8 @@ public sealed class ProfileDocument
             {
                 change(_root);
                 _changes++;
+                if (scope.EveryDomain) _text.EveryDomainChanged();
+                else if (scope.Domain is { } domain) _text.DomainChanged(domain);
             }
             mine = _changes;
         }
@@ -165,28 +175,39 @@ public sealed class ProfileDocument
         await _writer.WaitAsync(ct);
         try
         {
-            string text;
+            ReadOnlyMemory<byte> text;
             long through;
             bool holdsSecret;
             lock (_tree)
             {
                 if (_savedThrough >= mine) return;
-                text = PythonJson.Serialize(_root);
+                // Made under the lock (the tree may change as soon as it is released), in a buffer that only the
+                // holder of the writer semaphore touches.
+                text = _text.Text(_root);
                 through = _changes;
                 holdsSecret = _root["eab"] is not null;
             }
             // The profile names keys and the account, readable like the original's file — unless it holds an EAB MAC
             // key, which no one but its owner may read, whatever mode the file had.
             var mode = holdsSecret ? AtomicFile.PrivateMode : AtomicFile.PublicMode;
-            await AtomicFile.WriteAsync(WritePath(), Encoding.UTF8.GetBytes(text), mode, overwrite: true, CancellationToken.None,
+            await AtomicFile.WriteAsync(WritePath(), text, mode, overwrite: true, CancellationToken.None,
                 ceiling: holdsSecret ? AtomicFile.PrivateMode : (UnixFileMode)0x1FF);
             _savedThrough = through;
-            _saved?.Invoke(text);
+            _saved?.Invoke(Encoding.ASCII.GetString(text.Span));
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    /// <summary>What a change touches, so the next save knows which domains' text to make again.</summary>
+    private readonly record struct Scope(string? Domain, bool EveryDomain)
+    {
+        public static Scope Of(string domain) => new(domain, false);
+        /// <summary>A top-level field; "domains" itself counts as every domain.</summary>
+        public static Scope Top(string field) => new(null, field == "domains");
+        public static readonly Scope Everything = new(null, true);
     }
 
     /// <summary>A shaman.json that is a symlink (e.g. kept in a configuration repository) is followed: its target is

@@ -57,7 +57,7 @@ public sealed class ProfileState(ProfileDocument document)
         RunFailures > 0 && RunLastFailure is { } last ? FailureBackoff.NextAttempt(RunFailures, last, RunRetryAfter) : null;
 
     public Task RecordRunFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
-        document.UpdateAllAsync(root =>
+        document.UpdateTopAsync(root =>
         {
             root[RunFailuresField] = RunFailures + 1;
             root[RunLastFailureField] = DomainState.FormatTime(now);
@@ -70,7 +70,7 @@ public sealed class ProfileState(ProfileDocument document)
     public Task ClearRunFailureAsync(CancellationToken ct) =>
         RunFailures == 0 && RunLastFailure is null && RunLastError is null && RunRetryAfter is null
             ? Task.CompletedTask
-            : document.UpdateAllAsync(root =>
+            : document.UpdateTopAsync(root =>
             {
                 root.Remove(RunFailuresField);
                 root.Remove(RunLastFailureField);
@@ -88,7 +88,7 @@ public sealed class ProfileState(ProfileDocument document)
 
     /// <summary>Records a notification that reached its program; a recovery leaves no fields behind.</summary>
     public Task RecordNotifiedAsync(FailureSet failing, DateTimeOffset now, CancellationToken ct) =>
-        document.UpdateAllAsync(root =>
+        document.UpdateTopAsync(root =>
         {
             root.Remove(NotifiedFailedDomainsField);
             root.Remove(NotifiedRunErrorField);
@@ -105,7 +105,7 @@ public sealed class ProfileState(ProfileDocument document)
     public Task RecordKeyLaterAsync(string keyFile, CancellationToken ct) => document.SetLaterAsync(KeyField, keyFile, ct);
 
     public Task RecordAccountAsync(Uri account, Uri server, CancellationToken ct) =>
-        document.UpdateAllAsync(root =>
+        document.UpdateTopAsync(root =>
         {
             root[AccountField] = account.AbsoluteUri;
             root[AccountServerField] = server.AbsoluteUri;

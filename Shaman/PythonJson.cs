@@ -17,6 +17,17 @@ public static class PythonJson
         return text.ToString();
     }
 
+    /// <summary>Appends <paramref name="node"/> as it appears nested <paramref name="depth"/> levels deep, so a caller
+    /// can keep parts of a document's text and reassemble them (<see cref="ProfileText"/>).</summary>
+    internal static void Append(StringBuilder text, JsonNode? node, int depth) => Write(text, node, depth);
+
+    internal static void AppendKey(StringBuilder text, string key, int depth)
+    {
+        Indent(text, depth);
+        WriteString(text, key);
+        text.Append(": ");
+    }
+
     private static void Write(StringBuilder text, JsonNode? node, int depth)
     {
         switch (node)
@@ -49,9 +60,7 @@ public static class PythonJson
         {
             text.Append(first ? "\n" : ",\n");
             first = false;
-            Indent(text, depth + 1);
-            WriteString(text, key);
-            text.Append(": ");
+            AppendKey(text, key, depth + 1);
             Write(text, child, depth + 1);
         }
         text.Append('\n');
@@ -137,7 +146,7 @@ public static class PythonJson
 
     /// <summary>Python's sort_keys compares code points. Ordinal UTF-16 order differs from it once a key holds a
     /// character above U+FFFF (its surrogates sort before U+E000..U+FFFF).</summary>
-    private static readonly Comparer<string> CodePointOrder = Comparer<string>.Create((a, b) =>
+    internal static readonly Comparer<string> CodePointOrder = Comparer<string>.Create((a, b) =>
     {
         var x = a.EnumerateRunes();
         var y = b.EnumerateRunes();

@@ -30,7 +30,7 @@ public sealed class ShamanBadProfileTests
         ["JSON string"] = (() => "\"https://127.0.0.1:9/dir\"", ["must contain a JSON object", "string"]),
         ["nested 100000 deep"] = (() => Valid().Replace("\"renewal\": 30", $"\"x\": {new string('[', 100_000)}{new string(']', 100_000)}"),
             ["not valid JSON", "depth"]),
-        ["5 MB"] = (() => Valid().Replace("\"renewal\": 30", $"\"padding\": \"{new string('x', 5_000_000)}\""), ["too large"]),
+        ["17 MB"] = (() => Valid().Replace("\"renewal\": 30", $"\"padding\": \"{new string('x', 17_000_000)}\""), ["too large"]),
     };
 
     public static TheoryData<string> Syntax => new(Unparsable.Keys);
