@@ -13,6 +13,7 @@
 #            certificate_id (no order_id) for every domain.
 #   noop     the same profile again, every certificate current (3 runs, medians): must exit 0, leave the profile
 #            byte-for-byte unchanged and send zero requests.
+#   noop-metrics  the same with "metrics" set (alternated with noop): also a metrics file with every domain.
 #   renew    10 % of the domains get a certificate that expires in a day (their own key, a throwaway CA), the rest
 #            stay current: must exit 0, replace exactly those certificates and keep every key file (checksums).
 #   python   after the renewal run: shaman.json must be byte-for-byte what Python's json.dump(indent=4,
@@ -83,7 +84,7 @@ measure() {
     "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$rss" "$req" "$verdict")"
 }
 
-EXPECT="" SUM="" KEYS="" CERTS="" RENEWED=()
+EXPECT="" SUM="" METRICS="" KEYS="" CERTS="" RENEWED=()
 check_new() {
   [ "$1" = 0 ] || { echo "rc=$1"; return; }
   [ "$(ls "$PROFILE" | grep -c '\.cert\.pub\.pem$')" = "$EXPECT" ] || { echo "not $EXPECT certificates"; return; }
@@ -98,6 +99,14 @@ check_noop() {
   [ "$1" = 0 ] || { echo "rc=$1"; return; }
   [ "$2" = 0 ] || { echo "$2 requests"; return; }
   [ "$(cat "$PROFILE"/* 2>/dev/null | sha256sum)" = "$SUM" ] || { echo "the profile changed"; return; }
+  echo ok
+}
+check_noop_metrics() {
+  local verdict
+  verdict=$(check_noop "$@")
+  [ "$verdict" = ok ] || { echo "$verdict"; return; }
+  grep -q '^concorde_run_exit_code{.*} 0$' "$METRICS" || { echo "no exit code 0 in $METRICS"; return; }
+  [ "$(grep -c '^concorde_certificate_not_after_seconds{' "$METRICS")" = "$EXPECT" ] || { echo "not $EXPECT notAfter lines in $METRICS"; return; }
   echo ok
 }
 check_renew() {
@@ -131,8 +140,21 @@ PY
   EXPECT=$n
   measure new "$n" 1 "$n" check_new
 
-  SUM=$(cat "$PROFILE"/* | sha256sum)
-  for run in 1 2 3; do measure noop "$n" "$run" "$n" check_noop; done
+  # The no-op with and without "metrics" (issue 12: within 1.2x), alternated so that load changes hit both alike.
+  cp "$PROFILE/shaman.json" "$WORK/plain-$n.json"
+  python3 - "$WORK/plain-$n.json" "$WORK/metrics-$n.prom" >"$WORK/metrics-$n.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["metrics"] = sys.argv[2]
+print(json.dumps(d, indent=4, sort_keys=True), end="")
+PY
+  for run in 1 2 3; do
+    cp "$WORK/plain-$n.json" "$PROFILE/shaman.json"; SUM=$(cat "$PROFILE"/* | sha256sum)
+    measure noop "$n" "$run" "$n" check_noop
+    cp "$WORK/metrics-$n.json" "$PROFILE/shaman.json"; SUM=$(cat "$PROFILE"/* | sha256sum); METRICS=$WORK/metrics-$n.prom
+    measure noop-metrics "$n" "$run" "$n" check_noop_metrics
+  done
+  cp "$WORK/plain-$n.json" "$PROFILE/shaman.json"
 
   # Every tenth domain: a certificate for its own key and name, from a throwaway CA, that expires in a day.
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=scale bench CA" \
@@ -160,7 +182,7 @@ print(f"load average at the end: {sys.argv[2]}\n")
 print("| run | domains | ok | wall | CPU | CPU per unit | ratio to first size | peak RSS | requests |")
 print("|---|---|---|---|---|---|---|---|---|")
 first = {}
-for section, unit in (("new", "new domain"), ("noop", "domain"), ("renew", "renewed domain")):
+for section, unit in (("new", "new domain"), ("noop", "domain"), ("noop-metrics", "domain"), ("renew", "renewed domain")):
     sizes = sorted({int(r["size"]) for r in rows if r["section"] == section})
     for n in sizes:
         runs = [r for r in rows if r["section"] == section and int(r["size"]) == n]
@@ -172,6 +194,9 @@ for section, unit in (("new", "new domain"), ("noop", "domain"), ("renew", "rene
         ok = all(r["ok"] == "1" for r in runs)
         print(f"| {section} | {n:,} | {'yes' if ok else 'NO: ' + runs[0]['note']} | {wall:.1f} s | {c:.2f} s | "
               f"{per * 1000:.2f} ms per {unit} | {per / first[section]:.2f} | {rss:.0f} MB | {max(int(r['req']) for r in runs)} |")
+for n in sorted({int(r["size"]) for r in rows if r["section"] == "noop-metrics"}):
+    med = lambda section: statistics.median(cpu(r) for r in rows if r["section"] == section and int(r["size"]) == n)
+    print(f"\nno-op at {n:,} domains with \"metrics\" / without: {med('noop-metrics') / med('noop'):.2f} x CPU (goal <= 1.2)")
 for r in rows:
     if r["section"] == "python":
         print(f"\nshaman.json after the renewal run at {int(r['size']):,} domains: "
