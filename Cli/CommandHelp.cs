@@ -55,7 +55,7 @@ internal static class CommandHelp
     {
         Names = ["create"],
         Summary = "create an account for <key>, agreeing to the terms of service; prints the account id",
-        Usage = ["concorde unreg <key> <server> create [--contact <email>]... [--eab-kid <kid> [--eab-hmac-key-file <path> | --eab-hmac-key <base64url>]]"],
+        Usage = ["concorde unreg <key> <server> create [--contact <email>]... [--eab-kid <kid> [--eab-hmac-key-file <path> | --eab-hmac-key <base64url>] [--eab-alg <alg>]]"],
         Description = "Creating an account agrees to the server's terms of service; their URL is printed on stderr. " +
                       "If <key> already has an account, that account is printed unchanged and a note on stderr says which " +
                       "options were not applied. The external account binding's MAC key is a secret: give it in a file " +
@@ -70,6 +70,7 @@ internal static class CommandHelp
                 "the key is read from the environment variable CONCORDE_EAB_HMAC_KEY"),
             new("--eab-hmac-key", "<base64url>", "the MAC key itself; visible in `ps` and shell history, so prefer " +
                 "--eab-hmac-key-file or CONCORDE_EAB_HMAC_KEY"),
+            new("--eab-alg", "<alg>", "the MAC algorithm the CA names for the key: HS256 (default), HS384 or HS512"),
         ],
         Examples =
         [

@@ -107,11 +107,15 @@ internal static class OperandParser
         CancellationToken ct)
     {
         var (kid, mac, file) = (leaf.Option("--eab-kid"), leaf.Option("--eab-hmac-key"), leaf.Option("--eab-hmac-key-file"));
+        var algName = leaf.Option("--eab-alg");
+        if (algName is not null && kid is null) throw leaf.Error("--eab-alg needs --eab-kid; give both");
         if (kid is null)
             return mac is null && file is null ? null
                 : throw leaf.Error($"{(file is null ? "--eab-hmac-key" : "--eab-hmac-key-file")} needs --eab-kid; give both");
         if (mac is not null && file is not null)
             throw leaf.Error("give the MAC key once: --eab-hmac-key-file or --eab-hmac-key, not both");
+        var algorithm = Acme.Crypto.EabMacAlgorithms.Parse(algName ?? "HS256")
+            ?? throw leaf.Error($"--eab-alg must be HS256, HS384 or HS512 (the MAC algorithm the CA names), not {algName}");
         string text;
         Func<string, Exception> wrong;
         if (file is null)
@@ -133,7 +137,7 @@ internal static class OperandParser
         }
         try
         {
-            return Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, text);
+            return Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, text, algorithm);
         }
         catch (FormatException e)
         {

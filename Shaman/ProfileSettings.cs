@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Concorde.Acme.Crypto;
 using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
 
@@ -270,9 +271,9 @@ public sealed record DomainSettings
     private static string Escape(string name) => string.Concat(name.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }
 
-/// <summary>`"eab": {"kid": "...", "hmacKey": "..."}`: the external account binding a CA hands out
+/// <summary>`"eab": {"kid": "...", "hmacKey": "...", "alg": "HS256"}`: the external account binding a CA hands out
 /// (RFC 8555 §7.3.4), used once, when the account is created.</summary>
-public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey)
+public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey, EabMacAlgorithm Algorithm = EabMacAlgorithm.HS256)
 {
     public static ExternalAccountBindingSettings? Parse(JsonNode? node)
     {
@@ -281,6 +282,9 @@ public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey
             throw ProfileSettings.Error($"\"eab\" must be an object {{\"kid\": \"...\", \"hmacKey\": \"...\"}}, found {ProfileSettings.Kind(node)}");
         var kid = ProfileSettings.OptionalString(obj, "kid", "\"eab\": ") ?? throw ProfileSettings.Error("\"eab\" needs \"kid\", the key identifier from the CA");
         var hmacKey = ProfileSettings.OptionalString(obj, "hmacKey", "\"eab\": ") ?? throw ProfileSettings.Error("\"eab\" needs \"hmacKey\", the MAC key from the CA");
+        var algName = ProfileSettings.OptionalString(obj, "alg", "\"eab\": ") ?? "HS256";
+        var algorithm = EabMacAlgorithms.Parse(algName)
+            ?? throw ProfileSettings.Error($"\"eab\": \"alg\" must be HS256, HS384 or HS512 (the MAC algorithm the CA names), found \"{algName}\"");
         try
         {
             Concorde.Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, hmacKey);
@@ -290,11 +294,11 @@ public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey
             // The key itself is a secret: the message says what is wrong, never what it is.
             throw ProfileSettings.Error("\"eab\": \"hmacKey\" is not base64url; copy it exactly as the CA shows it");
         }
-        return new ExternalAccountBindingSettings(kid, hmacKey);
+        return new ExternalAccountBindingSettings(kid, hmacKey, algorithm);
     }
 
     public Concorde.Acme.Crypto.ExternalAccountBinding ToBinding() =>
-        Concorde.Acme.Crypto.ExternalAccountBinding.FromBase64Url(KeyId, HmacKey);
+        Concorde.Acme.Crypto.ExternalAccountBinding.FromBase64Url(KeyId, HmacKey, Algorithm);
 
-    public override string ToString() => $"ExternalAccountBindingSettings {{ KeyId = {KeyId} }}";
+    public override string ToString() => $"ExternalAccountBindingSettings {{ KeyId = {KeyId}, Algorithm = {Algorithm.JwsName()} }}";
 }

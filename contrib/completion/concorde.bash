@@ -9,7 +9,7 @@
 # nothing; a final "..." repeats the last operand.
 _concorde_commands='
 keys|key create <file>
-unreg <file> <url> create ; --contact --eab-kid --eab-hmac-key-file --eab-hmac-key
+unreg <file> <url> create ; --contact --eab-kid --eab-hmac-key-file --eab-hmac-key --eab-alg
 unreg <file> <url> status
 unreg <file> <url> revoke <file> ; --reason
 reg <file> <url> <url> acct status
@@ -130,7 +130,7 @@ _concorde() {
     case $prev in
         --ca-bundle|--eab-hmac-key-file) _concorde_files; return ;;
         --reason) _concorde_reply "$_concorde_reasons"; return ;;
-        --contact|--eab-kid|--eab-hmac-key|--profile|--alternate|--authz) return ;;
+        --contact|--eab-kid|--eab-hmac-key|--eab-alg|--profile|--alternate|--authz) return ;;
     esac
 
     # The words typed so far, without options and their values.

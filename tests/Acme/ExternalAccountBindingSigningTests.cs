@@ -25,6 +25,40 @@ public sealed class ExternalAccountBindingSigningTests
         Assert.Equal(expected, RfcBase64Url.Decode(jws.Signature));
     }
 
+    [Theory]
+    [InlineData(EabMacAlgorithm.HS384, "HS384")]
+    [InlineData(EabMacAlgorithm.HS512, "HS512")]
+    public void Hs384_and_hs512_name_their_alg_and_mac_with_that_hash(EabMacAlgorithm algorithm, string jwsName)
+    {
+        using var accountKey = KeyCurve.Generate();
+        var binding = ExternalAccountBinding.FromBase64Url("kid-1", RfcBase64Url.Encode(MacKey), algorithm);
+
+        var jws = binding.Sign(accountKey, NewAccountUrl);
+
+        var signed = Encoding.ASCII.GetBytes(jws.Protected + "." + jws.Payload);
+        byte[] expected = jwsName == "HS384" ? HMACSHA384.HashData(MacKey, signed) : HMACSHA512.HashData(MacKey, signed);
+        Assert.Equal(expected, RfcBase64Url.Decode(jws.Signature));
+        Assert.Equal(jwsName, JwsHeader.Of(jws).GetProperty("alg").GetString());
+    }
+
+    [Theory]
+    [InlineData("HS256", EabMacAlgorithm.HS256)]
+    [InlineData("hs384", EabMacAlgorithm.HS384)]
+    [InlineData("HS512", EabMacAlgorithm.HS512)]
+    public void Algorithm_names_are_read(string name, EabMacAlgorithm expected)
+    {
+        Assert.Equal(expected, EabMacAlgorithms.Parse(name));
+    }
+
+    [Theory]
+    [InlineData("HS1")]
+    [InlineData("RS256")]
+    [InlineData("")]
+    public void Other_algorithm_names_are_refused(string name)
+    {
+        Assert.Null(EabMacAlgorithms.Parse(name));
+    }
+
     [Fact]
     public void Header_has_hs256_kid_and_url_and_no_nonce()
     {

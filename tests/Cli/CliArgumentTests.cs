@@ -120,6 +120,21 @@ public sealed class CliArgumentTests
         Assert.Empty(run.Output);
     }
 
+    [Theory]
+    [InlineData("RS256", "--eab-alg must be HS256, HS384 or HS512")]
+    [InlineData("HS256", "--eab-alg needs --eab-kid")]
+    public async Task Eab_alg_other_than_the_three_hmacs_or_without_a_kid_is_a_usage_error(string alg, string message)
+    {
+        string[] args = message.Contains("needs", StringComparison.Ordinal)
+            ? ["unreg", "account.key", Server, "create", "--eab-alg", alg]
+            : ["unreg", "account.key", Server, "create", "--eab-kid", "kid-1", "--eab-hmac-key", "AAAA", "--eab-alg", alg];
+
+        var run = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, run.Exit);
+        Assert.Contains(message, run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_eab_mac_key_file_or_variable_that_is_not_base64url_is_named_without_echoing_it()
     {

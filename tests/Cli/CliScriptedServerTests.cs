@@ -229,6 +229,27 @@ public sealed class CliScriptedServerTests
     }
 
     [Fact]
+    public async Task Eab_alg_hs512_names_hs512_and_macs_with_sha512()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/account", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.Created,
+                """{"status":"valid"}""", headers: ("Location", "https://acme.test/acct/10"))));
+
+        var run = await RunAsync(handler, MacKey, ["unreg", key, Server, "create", "--eab-kid", "kid-1", "--eab-alg", "HS512"]);
+
+        Assert.Equal((ExitCodes.Success, ""), (run.Exit, run.Error));
+        var binding = Payload(handler.RequestsTo(HttpMethod.Post, "https://acme.test/account").Single()).GetProperty("externalAccountBinding");
+        using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(binding.GetProperty("protected").GetString()));
+        Assert.Equal("HS512", header.RootElement.GetProperty("alg").GetString());
+        var signingInput = $"{binding.GetProperty("protected").GetString()}.{binding.GetProperty("payload").GetString()}";
+        var expected = System.Security.Cryptography.HMACSHA512.HashData(Base64Url.DecodeFromChars(MacKey),
+            System.Text.Encoding.ASCII.GetBytes(signingInput));
+        Assert.Equal(Base64Url.EncodeToString(expected), binding.GetProperty("signature").GetString());
+    }
+
+    [Fact]
     public async Task Retries_of_an_unavailable_server_are_told_on_stderr()
     {
         var handler = new ScriptedHandler()

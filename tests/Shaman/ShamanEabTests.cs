@@ -32,6 +32,32 @@ public sealed class ShamanEabTests(ExternalAccountBindingPebbleFixture pebble) :
         Assert.Equal(Kid1Key, profile.Read()["eab"]!["hmacKey"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("HS384")]
+    [InlineData("HS512")]
+    public async Task Eab_alg_hs384_and_hs512_are_accepted_by_pebble(string alg)
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = WriteProfile(profile, "eab-" + alg.ToLowerInvariant(), new JsonObject { ["kid"] = "kid-1", ["hmacKey"] = Kid1Key, ["alg"] = alg });
+
+        var run = (await profile.RunAsync()).Exited(0);
+
+        using var leaf = profile.AssertCertificate(name);
+        Assert.Contains(run.Lines, l => l.StartsWith("INFO created account ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Eab_alg_other_than_hs256_hs384_hs512_is_a_configuration_error()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        WriteProfile(profile, "eab-rs256", new JsonObject { ["kid"] = "kid-1", ["hmacKey"] = Kid1Key, ["alg"] = "RS256" });
+
+        var run = (await profile.RunAsync()).Exited(2);
+
+        Assert.Contains("\"eab\": \"alg\" must be HS256, HS384 or HS512", run.Stderr, StringComparison.Ordinal);
+        Assert.Null(profile.Read()["account_id"]);
+    }
+
     [Fact]
     public async Task Missing_eab_is_one_account_error_recorded_at_profile_level_and_adding_it_then_works()
     {
