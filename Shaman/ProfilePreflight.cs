@@ -14,9 +14,47 @@ public static class ProfilePreflight
 
     public static async Task CheckAsync(ProfileDocument document, ProfileSettings settings, ShamanEnvironment environment, CancellationToken ct)
     {
+        CheckProfileTrusted(document);
+        CheckProgramsTrusted(document, settings, environment.ProgramSearchPath);
         await CheckCaBundleAsync(document, settings, environment.CaBundleFromEnvironment, ct);
         await CheckAccountKeyAsync(document, ct);
         CheckProgram(document, "deploy", settings.Deploy, environment.ProgramSearchPath);
+        CheckProgram(document, "notify", settings.Notify, environment.ProgramSearchPath);
+        foreach (var domain in settings.Domains)
+            CheckProgram(document, $"\"deploy\" of {domain.Name}", domain.Deploy, environment.ProgramSearchPath);
+    }
+
+    /// <summary>StrictModes for the profile itself: its directory and shaman.json (a symlink's target included).</summary>
+    private static void CheckProfileTrusted(ProfileDocument document)
+    {
+        TrustedPath.Require(document.Directory, "the profile directory");
+        TrustedPath.Require(document.FilePath, ProfileSettings.FileName);
+    }
+
+    /// <summary>StrictModes for every program shaman.json names, and the directory holding it (a writable directory
+    /// lets another user replace the program). A program that cannot be found is not judged here: a missing
+    /// authenticator is the domain's failure, a missing deploy or notify program is <see cref="CheckProgram"/>'s.</summary>
+    private static void CheckProgramsTrusted(ProfileDocument document, ProfileSettings settings, string? searchPath)
+    {
+        var named = new List<(string Field, string Program)>();
+        if (settings.Deploy is { } deploy) named.Add(("deploy", deploy));
+        if (settings.Notify is { } notify) named.Add(("notify", notify));
+        foreach (var (type, program) in settings.Authenticators) named.Add(($"authenticator {type}", program));
+        foreach (var domain in settings.Domains)
+        {
+            if (domain.Deploy is { } own) named.Add(($"deploy of {domain.Name}", own));
+            foreach (var (type, program) in domain.Authenticators) named.Add(($"authenticator {type} of {domain.Name}", program));
+            foreach (var (type, program) in domain.Cleanup) named.Add(($"cleanup {type} of {domain.Name}", program));
+        }
+        var checkedPaths = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (field, program) in named)
+        {
+            if (ProgramRunner.Resolve(program, document.Directory, searchPath) is not { } path) continue;
+            var where = $"the {field} program named in {ProfileSettings.FileName}";
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null && checkedPaths.Add(directory)) TrustedPath.Require(directory, $"the directory holding {where}");
+            if (checkedPaths.Add(path)) TrustedPath.Require(path, where);
+        }
     }
 
     /// <summary>"caBundle" (else the environment's bundle) is readable and holds at least one certificate. Only the
