@@ -42,11 +42,14 @@ public static class ShamanCommand
             // Validate before taking the lock, so a broken profile changes nothing at all.
             var preview = await ProfileDocument.LoadAsync(directory, ct);
             var previewSettings = ProfileSettings.Parse(preview.Root);
-            if (options.Status || options.DryRun)
+            // --status shows a profile whatever is wrong with it; --dry-run answers as the run would, refusals included.
+            if (options.Status)
                 return await ReportAsync(options, environment, preview, previewSettings, ct);
 
             CheckMetricsDirectory(preview, previewSettings);
             await ProfilePreflight.CheckAsync(preview, previewSettings, environment, ct);
+            if (options.DryRun)
+                return await ReportAsync(options, environment, preview, previewSettings, ct);
             if (options.RandomSleep is { } longest && environment.OutputIsRedirected)
                 await Task.Delay(longest * environment.Random.NextDouble(), environment.Time, ct);
 
