@@ -228,10 +228,10 @@ internal static class CommandHelp
     public static readonly HelpPage ChallengeAuthorize = new()
     {
         Names = ["authorize"],
-        Summary = "print what to publish: the key authorization; for dns-01 the TXT record name and value",
+        Summary = "print what to publish: the key authorization; for dns-01 and dns-account-01 the TXT record name and value",
         Usage = [$"{Reg} challenge <challenge_id> authorize [--authz <authz_id>]"],
         Description = "Prints `Key authorization: <value>`; for http-01 also where to serve it, for dns-01 the TXT record " +
-                      "value and name, for tls-alpn-01 the acmeIdentifier digest. Names need the identifier, which only the " +
+                      "value and name (for dns-account-01 the same value at _<account label>._acme-challenge.<domain>), for tls-alpn-01 the acmeIdentifier digest. Names need the identifier, which only the " +
                       "authorization holds: concorde follows the challenge's Link rel=\"up\" (RFC 8555 §7.5.1) when the " +
                       "server sends one, else the authorization given with --authz. Without either, the TXT record name is " +
                       "_acme-challenge.<domain>.",

@@ -51,10 +51,14 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
             {
                 var token = challenge.Token ?? throw new DomainFailure($"{Name}: challenge {challenge.Url} has no token");
                 var keyAuthorization = KeyAuthorization.For(token, context.Session.AccountKey);
-                var isDns = challenge.Type == Challenge.Dns01;
+                var dnsName = challenge.Type switch
+                {
+                    Challenge.Dns01 => KeyAuthorization.Dns01RecordName(identifier.Value),
+                    Challenge.DnsAccount01 => KeyAuthorization.DnsAccount01RecordName(identifier.Value, account.AccountUrl),
+                    _ => null,
+                };
                 request = new ChallengeRequest(identifier.Value, identifier.Type, challenge.Type, token, keyAuthorization,
-                    isDns ? KeyAuthorization.Dns01RecordName(identifier.Value) : null,
-                    isDns ? KeyAuthorization.Dns01TxtValue(keyAuthorization) : null);
+                    dnsName, dnsName is null ? null : KeyAuthorization.Dns01TxtValue(keyAuthorization));
                 await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
                 Log.Info($"{Name}: authenticated {Describe(authorization.Value)} with {challenge.Type}");
                 await client.RespondToChallengeAsync(account, challenge.Url, ct);
