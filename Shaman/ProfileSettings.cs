@@ -38,6 +38,8 @@ public sealed record ProfileSettings
     public string? Metrics { get; init; }
     /// <summary>TLS endpoints that should serve each domain's certificate after a deploy; a domain's own list replaces it.</summary>
     public IReadOnlyList<VerifyEndpoint> Verify { get; init; } = [];
+    /// <summary>dns-persist-01 for every domain without its own `persist`.</summary>
+    public DnsPersistSetting? Persist { get; init; }
 
     public const int DefaultParallel = 4;
 
@@ -46,7 +48,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "persist", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -80,6 +82,7 @@ public sealed record ProfileSettings
             Parallel = (int)(OptionalWholeNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
             Metrics = OptionalString(root, "metrics"),
             Verify = VerifyEndpoint.ParseList(root, "") ?? [],
+            Persist = DnsPersistSetting.Parse(root, ""),
         };
     }
 
@@ -206,9 +209,11 @@ public sealed record DomainSettings
     public string? PreferredChain { get; init; }
     /// <summary>Replaces the profile's `verify` when present; an empty list checks nothing.</summary>
     public IReadOnlyList<VerifyEndpoint>? Verify { get; init; }
+    /// <summary>Replaces the profile's `persist` when present.</summary>
+    public DnsPersistSetting? Persist { get; init; }
 
     /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
-    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify"];
+    public static readonly IReadOnlyList<string> Fields = ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify", "persist"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
@@ -235,11 +240,15 @@ public sealed record DomainSettings
             Profile = ProfileSettings.OptionalString(obj, "profile", where),
             PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
             Verify = VerifyEndpoint.ParseList(obj, where),
+            Persist = DnsPersistSetting.Parse(obj, where),
         };
     }
 
     /// <summary>The endpoints checked after this domain's certificate was deployed.</summary>
     public IReadOnlyList<VerifyEndpoint> VerifyEndpoints(ProfileSettings profile) => Verify ?? profile.Verify;
+
+    /// <summary>Whether (and until when) this domain is authorized by a standing dns-persist-01 record.</summary>
+    public DnsPersistSetting? PersistSetting(ProfileSettings profile) => Persist ?? profile.Persist;
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";
