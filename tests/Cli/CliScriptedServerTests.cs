@@ -93,6 +93,49 @@ public sealed class CliScriptedServerTests
     }
 
     [Fact]
+    public async Task Challenge_authorize_names_the_dns_account_01_record_after_the_accounts_label()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/chall/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"type":"dns-account-01","url":"https://acme.test/chall/1","status":"pending","token":"tok-1"}""",
+                headers: ("Link", "<https://acme.test/authz/1>;rel=\"up\""))))
+            .Always(HttpMethod.Post, "https://acme.test/authz/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
+                """{"status":"pending","identifier":{"type":"dns","value":"example.com"},"challenges":[]}""")));
+
+        var run = await RunAsync(handler, "reg", key, "https://acme.test/acct/1", Server, "challenge", "https://acme.test/chall/1", "authorize");
+
+        using var accountKey = await KeyFile.LoadAsync(key, CancellationToken.None);
+        var keyAuthorization = KeyAuthorization.For("tok-1", accountKey);
+        Assert.Equal((ExitCodes.Success, ""), (run.Exit, run.Error));
+        Assert.Equal(
+            $"Key authorization: {keyAuthorization}\n" +
+            $"TXT record name: _{DnsAccountLabel.For(new Uri("https://acme.test/acct/1"))}._acme-challenge.example.com\n" +
+            $"TXT record value: {KeyAuthorization.Dns01TxtValue(keyAuthorization)}\n", run.Output);
+    }
+
+    [Fact]
+    public async Task Authz_status_prints_an_authorization_with_a_token_less_dns_persist_01_challenge()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        const string authorization = """
+            {"status":"pending","identifier":{"type":"dns","value":"example.com"},"challenges":[
+             {"type":"dns-persist-01","url":"https://acme.test/chall/p","status":"pending","issuer-domain-names":["acme.test"]},
+             {"type":"http-01","url":"https://acme.test/chall/h","status":"pending","token":"tok-1"}]}
+            """;
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/authz/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, authorization)));
+
+        var run = await RunAsync(handler, "reg", key, "https://acme.test/acct/1", Server, "authz", "https://acme.test/authz/1", "status");
+
+        Assert.Equal((ExitCodes.Success, ""), (run.Exit, run.Error));
+        Assert.StartsWith("Authorization: https://acme.test/authz/1\n", run.Output, StringComparison.Ordinal);
+        Assert.Contains("\"issuer-domain-names\"", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_acme_problem_prints_type_detail_and_each_subproblem_and_exits_1()
     {
         using var files = new TempDirectory();
