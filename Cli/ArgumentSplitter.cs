@@ -20,6 +20,11 @@ internal static class ArgumentSplitter
         .SelectMany(page => page.Options).Where(option => option.Value is not null).Select(option => option.Name)
         .ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Leaf options without a value (e.g. `--wildcard`); the root's `--help`/`--version` are handled above.</summary>
+    private static readonly HashSet<string> FlagOptions = CommandHelp.Root.Subcommands.SelectMany(Descendants)
+        .SelectMany(page => page.Options).Where(option => option.Value is null).Select(option => option.Name)
+        .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Global options (`--ca-bundle`, `--help`, `--version`) are read until the first word. After
     /// it, `--name value` and `--name=value` are options, `--help`/`-h` asks for help anywhere, and `--`
     /// makes everything after it a word.</summary>
@@ -74,6 +79,11 @@ internal static class ArgumentSplitter
                 var value = inline ?? (index + 1 < args.Count ? args[++index] : null);
                 if (value is null) mistakes.Add($"option {name} needs a value");
                 else Add(options, name, value);
+            }
+            else if (FlagOptions.Contains(name))
+            {
+                if (inline is not null) mistakes.Add($"option {name} takes no value");
+                else Add(options, name, "");
             }
             else if (CommandHelp.Root.OptionNames.Contains(name, StringComparer.Ordinal))
             {

@@ -8,12 +8,13 @@ internal static class CliRouter
 {
     public static Task<int> RouteAsync(SplitArguments split, CliContext context) => split.Words switch
     {
-        [] => throw Missing(H.Root, "subcommand (keys, unreg, reg, directory or renewal-info)"),
+        [] => throw Missing(H.Root, "subcommand (keys, unreg, reg, directory, renewal-info or dns-persist-record)"),
         ["keys" or "key", .. var rest] => Keys(rest, split, context),
         ["unreg", .. var rest] => Unregistered(rest, split, context),
         ["reg", .. var rest] => Registered(rest, split, context),
         ["directory", .. var rest] => ServerCommands.DirectoryAsync(Leaf(H.Directory, rest, split), context),
         ["renewal-info", .. var rest] => ServerCommands.RenewalInfoAsync(Leaf(H.RenewalInfo, rest, split), context),
+        ["dns-persist-record", .. var rest] => DnsPersistCommands.RecordAsync(Leaf(H.DnsPersistRecord, rest, split), context),
         [var other, ..] => throw Unknown(H.Root, other),
     };
 

@@ -229,10 +229,10 @@ internal static class CommandHelp
     public static readonly HelpPage ChallengeAuthorize = new()
     {
         Names = ["authorize"],
-        Summary = "print what to publish: the key authorization; for dns-01 the TXT record name and value",
+        Summary = "print what to publish: the key authorization; for dns-01 and dns-account-01 the TXT record name and value",
         Usage = [$"{Reg} challenge <challenge_id> authorize [--authz <authz_id>]"],
         Description = "Prints `Key authorization: <value>`; for http-01 also where to serve it, for dns-01 the TXT record " +
-                      "value and name, for tls-alpn-01 the acmeIdentifier digest. Names need the identifier, which only the " +
+                      "value and name (for dns-account-01 the same value at _<account label>._acme-challenge.<domain>), for tls-alpn-01 the acmeIdentifier digest. Names need the identifier, which only the " +
                       "authorization holds: concorde follows the challenge's Link rel=\"up\" (RFC 8555 §7.5.1) when the " +
                       "server sends one, else the authorization given with --authz. Without either, the TXT record name is " +
                       "_acme-challenge.<domain>.",
@@ -332,6 +332,25 @@ internal static class CommandHelp
         Examples = ["concorde renewal-info \"$SERVER\" example.com.pem"],
     };
 
+    public static readonly HelpPage DnsPersistRecord = new()
+    {
+        Names = ["dns-persist-record"],
+        Summary = "print the standing dns-persist-01 TXT record that authorizes an account for a domain",
+        Usage = ["concorde dns-persist-record <server> <account id> <domain> [--wildcard] [--persist-until <time>] [--issuer <name>]..."],
+        Description = "Prints `TXT record name: _validation-persist.<domain>` and one `TXT record value: \"<issuer>; " +
+                      "accounturi=<account id>[; policy=wildcard][; persistUntil=<UNIX seconds>]\"` per issuer domain name " +
+                      "(draft-ietf-acme-dns-persist); any one of them is enough. The issuer names are the --issuer options, else " +
+                      "the directory's caaIdentities (a dns-persist-01 challenge lists them as issuer-domain-names: `reg ... authz`). " +
+                      "Hand the record to whoever runs the DNS; then `shaman` needs no authenticator (\"persist\" in shaman.json).",
+        Options =
+        [
+            new("--wildcard", null, "add policy=wildcard: the record also authorizes *.<domain> and names below it"),
+            new("--persist-until", "<time>", "add persistUntil: the CA refuses the record after this date or time (e.g. 2027-06-01)"),
+            new("--issuer", "<name>", "the CA's issuer domain name (repeatable); default: the directory's caaIdentities", Repeatable: true),
+        ],
+        Examples = ["concorde dns-persist-record \"$SERVER\" \"$ACCOUNT\" example.com --wildcard --persist-until 2027-06-01"],
+    };
+
     // ---- the root ---------------------------------------------------------------------------------------
 
     public static readonly HelpOption CaBundle = new("--ca-bundle", "<pem>",
@@ -350,7 +369,7 @@ internal static class CommandHelp
             new("--help", null, "show help; also after any subcommand, e.g. `concorde reg --help`"),
             new("--version", null, "print the version"),
         ],
-        Subcommands = [Keys, Unreg, Registered, Directory, RenewalInfo],
+        Subcommands = [Keys, Unreg, Registered, Directory, RenewalInfo, DnsPersistRecord],
         Examples =
         [
             "SERVER=https://acme-staging-v02.api.letsencrypt.org/directory",

@@ -39,7 +39,8 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
 
     private async Task SatisfyAsync(AcmeClient client, AcmeAccountKey account, AcmeResource<Authorization> authorization, CancellationToken ct)
     {
-        var (challenge, program) = ChallengeChoice.Choose(authorization.Value, domain.Authenticators, context.Settings.Authenticators)
+        var persist = domain.PersistSetting(context.Settings);
+        var (challenge, program) = ChallengeChoice.Choose(authorization.Value, domain.Authenticators, context.Settings.Authenticators, persist is not null)
             ?? throw new DomainFailure($"{Name}: no authenticator for {Describe(authorization.Value)}; the server offers " +
                                        $"{string.Join(" or ", authorization.Value.Challenges.Select(c => c.Type))}. " +
                                        "Add one to \"authenticators\" in shaman.json");
@@ -47,14 +48,24 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
         ChallengeRequest? request = null;
         try
         {
-            if (challenge.Status == AcmeStatus.Pending)
+            if (program is null)
+            {
+                if (challenge.Status == AcmeStatus.Pending)
+                    await client.RespondToChallengeAsync(account, challenge.Url, ct);
+                Log.Info($"{Name}: validating {Describe(authorization.Value)} with {challenge.Type} (the standing record, no authenticator)");
+            }
+            else if (challenge.Status == AcmeStatus.Pending)
             {
                 var token = challenge.Token ?? throw new DomainFailure($"{Name}: challenge {challenge.Url} has no token");
                 var keyAuthorization = KeyAuthorization.For(token, context.Session.AccountKey);
-                var isDns = challenge.Type == Challenge.Dns01;
+                var dnsName = challenge.Type switch
+                {
+                    Challenge.Dns01 => KeyAuthorization.Dns01RecordName(identifier.Value),
+                    Challenge.DnsAccount01 => KeyAuthorization.DnsAccount01RecordName(identifier.Value, account.AccountUrl),
+                    _ => null,
+                };
                 request = new ChallengeRequest(identifier.Value, identifier.Type, challenge.Type, token, keyAuthorization,
-                    isDns ? KeyAuthorization.Dns01RecordName(identifier.Value) : null,
-                    isDns ? KeyAuthorization.Dns01TxtValue(keyAuthorization) : null);
+                    dnsName, dnsName is null ? null : KeyAuthorization.Dns01TxtValue(keyAuthorization));
                 await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
                 Log.Info($"{Name}: authenticated {Describe(authorization.Value)} with {challenge.Type}");
                 await client.RespondToChallengeAsync(account, challenge.Url, ct);
@@ -63,6 +74,11 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
             try
             {
                 await client.WaitForAuthorizationAsync(account, authorization, ct);
+            }
+            catch (AcmeProblemException e) when (e.RecordedOnResource && program is null)
+            {
+                throw new DomainFailure($"{Name}: validation of {identifier.Value} with {challenge.Type} failed: {e.Problem}. " +
+                                        $"{PersistRecordAdvice(challenge, authorization.Value, account, persist)}; a new order starts on the next run");
             }
             catch (AcmeProblemException e) when (e.RecordedOnResource)
             {
@@ -75,6 +91,15 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
         {
             if (request is not null) await CleanupAsync(request);
         }
+    }
+
+    /// <summary>Which record the CA wants (draft-ietf-acme-dns-persist), with its exact value: any one of the CA's
+    /// issuer names will do.</summary>
+    private static string PersistRecordAdvice(Challenge challenge, Authorization authorization, AcmeAccountKey account, DnsPersistSetting? persist)
+    {
+        var issuers = challenge.IssuerDomainNames is { Count: > 0 } names ? names : ["<issuer domain name of the CA>"];
+        var values = issuers.Select(issuer => $"\"{DnsPersistRecord.Value(ServerText.Escape(issuer), account.AccountUrl, authorization.Wildcard, persist?.Until)}\"");
+        return $"Create the TXT record {DnsPersistRecord.Name(authorization.Identifier.Value)} with {string.Join(" or ", values)}";
     }
 
     private async Task CleanupAsync(ChallengeRequest request)

@@ -47,6 +47,8 @@ public sealed record ProfileSettings
     public string? Metrics { get; init; }
     /// <summary>TLS endpoints that should serve each domain's certificate after a deploy; a domain's own list replaces it.</summary>
     public IReadOnlyList<VerifyEndpoint> Verify { get; init; } = [];
+    /// <summary>dns-persist-01 for every domain without its own `persist`.</summary>
+    public DnsPersistSetting? Persist { get; init; }
 
     public const int DefaultParallel = 4;
 
@@ -55,7 +57,7 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "domainTimeout",
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "domainTimeout", "persist",
         .. ProfileState.Fields,
     ];
 
@@ -91,6 +93,7 @@ public sealed record ProfileSettings
             Parallel = (int)(OptionalWholeNumber(root, "parallel", "domains at once", 1, 64) ?? DefaultParallel),
             Metrics = OptionalString(root, "metrics"),
             Verify = VerifyEndpoint.ParseList(root, "") ?? [],
+            Persist = DnsPersistSetting.Parse(root, ""),
         };
     }
 
@@ -223,12 +226,15 @@ public sealed record DomainSettings
     public string? PreferredChain { get; init; }
     /// <summary>Replaces the profile's `verify` when present; an empty list checks nothing.</summary>
     public IReadOnlyList<VerifyEndpoint>? Verify { get; init; }
+    /// <summary>Replaces the profile's `persist` when present.</summary>
+    public DnsPersistSetting? Persist { get; init; }
+
     /// <summary>Replaces the profile's `domainTimeout` when present.</summary>
     public TimeSpan? DomainTimeout { get; init; }
 
     /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify", "domainTimeout"];
+        ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify", "domainTimeout", "persist"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
@@ -256,6 +262,7 @@ public sealed record DomainSettings
             PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
             Verify = VerifyEndpoint.ParseList(obj, where),
             DomainTimeout = ProfileSettings.ParseDomainTimeout(obj, where),
+            Persist = DnsPersistSetting.Parse(obj, where),
         };
     }
 
@@ -264,6 +271,9 @@ public sealed record DomainSettings
 
     /// <summary>How long this domain's work may take in a run.</summary>
     public TimeSpan Timeout(ProfileSettings profile) => DomainTimeout ?? profile.DomainTimeout;
+
+    /// <summary>Whether (and until when) this domain is authorized by a standing dns-persist-01 record.</summary>
+    public DnsPersistSetting? PersistSetting(ProfileSettings profile) => Persist ?? profile.Persist;
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";

@@ -10,7 +10,7 @@ namespace Concorde.Shaman;
 /// renewal.</summary>
 public static class ProfileWarnings
 {
-    private static readonly string[] KnownChallengeTypes = [Challenge.Http01, Challenge.Dns01, Challenge.TlsAlpn01];
+    private static readonly string[] KnownChallengeTypes = [Challenge.Http01, Challenge.Dns01, Challenge.TlsAlpn01, Challenge.DnsAccount01];
     private static readonly IReadOnlyList<string> DomainFields = [.. DomainSettings.Fields, .. DomainState.Fields];
 
     public static void Warn(JsonObject root, ProfileSettings settings, ShamanLog log)

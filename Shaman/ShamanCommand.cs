@@ -98,7 +98,8 @@ public static class ShamanCommand
             var run = RunFailureStatus.Of(state);
             await environment.Out.WriteAsync(options.Json
                 ? StatusReport.Json(plans, NotifyState.Of(settings.Notify, state), run)
-                : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected, run) + NotifyReport.Status(settings.Notify, state));
+                : StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected, run) + NotifyReport.Status(settings.Notify, state) +
+                  DnsPersistExpiry.Status(settings, now));
         }
         return ShamanExitCodes.Success;
     }

@@ -28,6 +28,11 @@ public static class KeyAuthorization
     public static string Dns01RecordName(string domain) =>
         "_acme-challenge." + (domain.StartsWith("*.", StringComparison.Ordinal) ? domain[2..] : domain);
 
+    /// <summary>draft-ietf-acme-dns-account-label: "_" + the account label + "._acme-challenge." + the domain (a
+    /// wildcard's "*." dropped as for dns-01); the TXT value is the same as for dns-01.</summary>
+    public static string DnsAccount01RecordName(string domain, Uri accountUrl) =>
+        $"_{DnsAccountLabel.For(accountUrl)}.{Dns01RecordName(domain)}";
+
     /// <summary>RFC 8737 §3: the acmeIdentifier extension carries SHA-256 of the key authorization.</summary>
     public static byte[] TlsAlpn01Digest(string keyAuthorization) =>
         SHA256.HashData(Encoding.UTF8.GetBytes(keyAuthorization));

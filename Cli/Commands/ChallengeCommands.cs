@@ -14,7 +14,7 @@ internal static class ChallengeCommands
     }
 
     /// <summary>What to publish. The key authorization (§8.1) always; for http-01 the URL to serve it at
-    /// (§8.3), for dns-01 the TXT record (§8.4), for tls-alpn-01 the acmeIdentifier digest (RFC 8737 §3).
+    /// (§8.3), for dns-01 the TXT record (§8.4), for dns-account-01 the TXT record at the account's label, for tls-alpn-01 the acmeIdentifier digest (RFC 8737 §3).
     /// Names need the identifier, which only the authorization holds: it is found through the challenge's
     /// `Link: rel="up"` (§7.5.1), or taken from the authorization given with --authz.</summary>
     public static async Task<int> AuthorizeAsync(LeafArguments args, CommandTarget target, CliContext context)
@@ -26,7 +26,7 @@ internal static class ChallengeCommands
             ? await FromChallengeAsync(session, challengeUrl, context.Cancellation)
             : await FromAuthorizationAsync(session, authorizationUrl, challengeUrl, context.Cancellation);
         var token = challenge.Token ?? throw new CommandFailedException(
-            $"challenge {challengeUrl} of type {challenge.Type} has no token; concorde answers http-01, dns-01 and tls-alpn-01");
+            $"challenge {challengeUrl} of type {challenge.Type} has no token; concorde answers http-01, dns-01, dns-account-01 and tls-alpn-01");
         var keyAuthorization = KeyAuthorization.For(token, session.Key);
 
         var printer = context.Printer;
@@ -48,6 +48,15 @@ internal static class ChallengeCommands
                                  "_acme-challenge.<domain> (or pass --authz <authz_id> to have it printed)");
                 printer.Line($"TXT record value: {KeyAuthorization.Dns01TxtValue(keyAuthorization)}");
                 break;
+            case Challenge.DnsAccount01:
+                var label = DnsAccountLabel.For(session.Account.AccountUrl);
+                if (identifier is not null)
+                    printer.Line($"TXT record name: {KeyAuthorization.DnsAccount01RecordName(identifier.Value, session.Account.AccountUrl)}");
+                else
+                    printer.Note($"the server does not link the challenge to its authorization: the TXT record name is " +
+                                 $"_{label}._acme-challenge.<domain> (or pass --authz <authz_id> to have it printed)");
+                printer.Line($"TXT record value: {KeyAuthorization.Dns01TxtValue(keyAuthorization)}");
+                break;
             case Challenge.TlsAlpn01:
                 printer.Line($"acmeIdentifier (SHA-256, hex): {Convert.ToHexStringLower(KeyAuthorization.TlsAlpn01Digest(keyAuthorization))}");
                 break;
@@ -59,7 +68,7 @@ internal static class ChallengeCommands
         CancellationToken ct)
     {
         var (challenge, up) = await session.Client.GetChallengeAndAuthorizationUrlAsync(session.Account, challengeUrl, ct);
-        if (up is null || challenge.Value.Type is not (Challenge.Http01 or Challenge.Dns01)) return (challenge.Value, null);
+        if (up is null || challenge.Value.Type is not (Challenge.Http01 or Challenge.Dns01 or Challenge.DnsAccount01)) return (challenge.Value, null);
         var authorization = await session.Client.GetAuthorizationAsync(session.Account, up, ct);
         return (challenge.Value, authorization.Value.Identifier);
     }

@@ -4,7 +4,7 @@
 # tests/Contrib/CompletionTests.
 
 # Every leaf command of `concorde help`, one per line: its words, then after ';' the options it takes
-# (each takes a value). Words: a|b is a subcommand and its alias (a is offered, both are accepted);
+# (each takes a value, except --wildcard). Words: a|b is a subcommand and its alias (a is offered, both are accepted);
 # <file> completes file names; any other <...> is an operand (a URL, a number) completed with
 # nothing; a final "..." repeats the last operand.
 _concorde_commands='
@@ -29,6 +29,7 @@ reg <file> <url> <url> authz <url> deactivate
 reg <file> <url> <url> cert revoke <file> ; --reason
 directory <url>
 renewal-info <url> <file>
+dns-persist-record <url> <url> <name> ; --wildcard --persist-until --issuer
 '
 
 # The first words besides the subcommands of the tree.

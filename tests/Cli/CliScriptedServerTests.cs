@@ -69,14 +69,18 @@ public sealed class CliScriptedServerTests
         Assert.Equal("example.com", payloads[0].GetProperty("identifiers")[0].GetProperty("value").GetString());
     }
 
-    [Fact]
-    public async Task Challenge_authorize_follows_the_up_link_to_name_the_dns_01_record()
+    /// <summary>dns-account-01 (draft-ietf-acme-dns-account-label) puts the account's label before
+    /// _acme-challenge; both drop a wildcard's "*.".</summary>
+    [Theory]
+    [InlineData("dns-01", false)]
+    [InlineData("dns-account-01", true)]
+    public async Task Challenge_authorize_follows_the_up_link_to_name_the_dns_record(string type, bool accountLabel)
     {
         using var files = new TempDirectory();
         var key = await CreateKeyAsync(files);
         var handler = AcmeScript()
             .Always(HttpMethod.Post, "https://acme.test/chall/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
-                """{"type":"dns-01","url":"https://acme.test/chall/1","status":"pending","token":"tok-1"}""",
+                $$"""{"type":"{{type}}","url":"https://acme.test/chall/1","status":"pending","token":"tok-1"}""",
                 headers: ("Link", "<https://acme.test/authz/1>;rel=\"up\""))))
             .Always(HttpMethod.Post, "https://acme.test/authz/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK,
                 """{"status":"pending","identifier":{"type":"dns","value":"example.com"},"wildcard":true,"challenges":[]}""")));
@@ -88,8 +92,28 @@ public sealed class CliScriptedServerTests
         Assert.Equal((ExitCodes.Success, ""), (run.Exit, run.Error));
         Assert.Equal(
             $"Key authorization: {keyAuthorization}\n" +
-            "TXT record name: _acme-challenge.example.com\n" +
+            $"TXT record name: {(accountLabel ? $"_{DnsAccountLabel.For(new Uri("https://acme.test/acct/1"))}." : "")}_acme-challenge.example.com\n" +
             $"TXT record value: {KeyAuthorization.Dns01TxtValue(keyAuthorization)}\n", run.Output);
+    }
+
+    [Fact]
+    public async Task Authz_status_prints_an_authorization_with_a_token_less_dns_persist_01_challenge()
+    {
+        using var files = new TempDirectory();
+        var key = await CreateKeyAsync(files);
+        const string authorization = """
+            {"status":"pending","identifier":{"type":"dns","value":"example.com"},"challenges":[
+             {"type":"dns-persist-01","url":"https://acme.test/chall/p","status":"pending","issuer-domain-names":["acme.test"]},
+             {"type":"http-01","url":"https://acme.test/chall/h","status":"pending","token":"tok-1"}]}
+            """;
+        var handler = AcmeScript()
+            .Always(HttpMethod.Post, "https://acme.test/authz/1", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, authorization)));
+
+        var run = await RunAsync(handler, "reg", key, "https://acme.test/acct/1", Server, "authz", "https://acme.test/authz/1", "status");
+
+        Assert.Equal((ExitCodes.Success, ""), (run.Exit, run.Error));
+        Assert.StartsWith("Authorization: https://acme.test/authz/1\n", run.Output, StringComparison.Ordinal);
+        Assert.Contains("\"issuer-domain-names\"", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

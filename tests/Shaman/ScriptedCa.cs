@@ -26,6 +26,7 @@ internal sealed class ScriptedCa : IDisposable
     private readonly Lock _gate = new();
     private readonly List<CertificateRequest> _csrs = [];
     private readonly List<X509Certificate2> _issued = [];
+    private IReadOnlyList<ScriptedChallenge> _challenges = [];
     private int _orders;
     private int _nonces;
 
@@ -81,6 +82,11 @@ internal sealed class ScriptedCa : IDisposable
     public void RefuseNextOrder(HttpStatusCode status, string type, string detail) =>
         Handler.Once(HttpMethod.Post, ScriptedAcme.NewOrderUrl, _ => WithNonce(ScriptedHandler.Problem(status, type, detail)));
 
+    /// <summary>From now on an order is pending on one authorization for its first identifier, offering these
+    /// challenges in this order; answering one calls its <see cref="ScriptedChallenge.Validate"/>, whose verdict
+    /// decides the authorization (and, when valid, makes the order ready).</summary>
+    public void RequireChallenges(params ScriptedChallenge[] challenges) => _challenges = challenges;
+
     private HttpResponseMessage NewOrder(HttpRequestMessage request)
     {
         var payload = Payload(request);
@@ -89,10 +95,15 @@ internal sealed class ScriptedCa : IDisposable
         var finalizeUrl = $"{orderUrl}/finalize";
         var certificateUrl = $"{CertificateUrlPrefix}{number}";
         var identifiers = payload.GetProperty("identifiers").GetRawText();
+        var authorizations = _challenges.Count == 0 ? "[]" : $"[\"{orderUrl}/authz\"]";
         string Order(string status, string extra) =>
-            $$"""{"status":"{{status}}","identifiers":{{identifiers}},"authorizations":[],"finalize":"{{finalizeUrl}}"{{extra}}}""";
+            $$"""{"status":"{{status}}","identifiers":{{identifiers}},"authorizations":{{authorizations}},"finalize":"{{finalizeUrl}}"{{extra}}}""";
 
-        Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, Order("ready", ""))));
+        var firstStatus = _challenges.Count == 0 ? "ready" : "pending";
+        Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, Order(firstStatus, ""))));
+        if (_challenges.Count > 0)
+            ServeAuthorization(orderUrl, payload.GetProperty("identifiers")[0].GetProperty("value").GetString()!,
+                () => Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, Order("ready", "")))));
         Handler.Always(HttpMethod.Post, finalizeUrl, finalize =>
         {
             var chain = Issue(Payload(finalize).GetProperty("csr").GetString()!);
@@ -101,7 +112,47 @@ internal sealed class ScriptedCa : IDisposable
             Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, valid)));
             return WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, valid));
         });
-        return WithNonce(ScriptedHandler.Json(HttpStatusCode.Created, Order("ready", ""), headers: ("Location", orderUrl)));
+        return WithNonce(ScriptedHandler.Json(HttpStatusCode.Created, Order(firstStatus, ""), headers: ("Location", orderUrl)));
+    }
+
+    /// <summary>The authorization at &lt;order&gt;/authz and its challenges at &lt;order&gt;/chall/&lt;n&gt;.</summary>
+    private void ServeAuthorization(string orderUrl, string name, Action ready)
+    {
+        var challenges = _challenges;
+        var statuses = challenges.Select(_ => "pending").ToArray();
+        var errors = new string?[challenges.Count];
+        var authorizationStatus = "pending";
+        string ChallengeJson(int i)
+        {
+            var c = challenges[i];
+            var token = c.Token is null ? "" : $",\"token\":\"{c.Token}\"";
+            var error = errors[i] is null ? "" : $",\"error\":{{\"type\":\"urn:ietf:params:acme:error:unauthorized\",\"detail\":\"{errors[i]}\"}}";
+            return $$"""{"type":"{{c.Type}}","url":"{{orderUrl}}/chall/{{i}}","status":"{{statuses[i]}}"{{token}}{{c.ExtraJson}}{{error}}}""";
+        }
+        string AuthorizationJson()
+        {
+            lock (_gate)
+                return $$"""{"identifier":{"type":"dns","value":"{{name}}"},"status":"{{authorizationStatus}}","challenges":[{{string.Join(",", challenges.Select((_, i) => ChallengeJson(i)))}}]}""";
+        }
+        Handler.Always(HttpMethod.Post, $"{orderUrl}/authz", _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, AuthorizationJson())));
+        for (var i = 0; i < challenges.Count; i++)
+        {
+            var index = i;
+            Handler.Always(HttpMethod.Post, $"{orderUrl}/chall/{index}", _ =>
+            {
+                var problem = challenges[index].Validate(name);
+                lock (_gate)
+                {
+                    statuses[index] = problem is null ? "valid" : "invalid";
+                    errors[index] = problem;
+                    authorizationStatus = statuses[index];
+                }
+                if (problem is null) ready();
+                string json;
+                lock (_gate) json = ChallengeJson(index);
+                return WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, json));
+            });
+        }
     }
 
     /// <summary>Signs the CSR's key and names for 90 days, registers renewalInfo for it and returns the PEM chain.</summary>
@@ -145,6 +196,11 @@ internal sealed class ScriptedCa : IDisposable
         Handler.Dispose();
     }
 }
+
+/// <summary>A challenge the scripted CA offers. <paramref name="Validate"/> gets the identifier's name and returns
+/// null when the response is right, else the problem detail the CA records. <paramref name="ExtraJson"/> is added
+/// to the challenge object as it is (",\"member\":...").</summary>
+internal sealed record ScriptedChallenge(string Type, string? Token, Func<string, string?> Validate, string ExtraJson = "");
 
 /// <summary>A throwaway ECDSA P-256 issuing CA with a subject key identifier; its leaves carry the matching
 /// authority key identifier, which ARI certificate IDs are made of (RFC 9773 §4.1).</summary>
