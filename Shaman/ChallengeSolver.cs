@@ -31,8 +31,9 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
                     await SatisfyAsync(client, account, authorization, ct);
                     break;
                 default:
-                    throw new DomainFailure($"{Name}: authorization for {Describe(authorization.Value)} is " +
-                                            $"{AcmeStatusConverter.Name(authorization.Value.Status)}; a new order starts on the next run");
+                    throw new DeadAuthorizationFailure($"{Name}: authorization for {Describe(authorization.Value)} ({authorizationUrl}) is " +
+                                                       $"{AcmeStatusConverter.Name(authorization.Value.Status)} at the CA, so the order cannot be completed; " +
+                                                       "the order is dropped and a new one is placed on the next run");
             }
         }
     }

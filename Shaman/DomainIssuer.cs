@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Concorde.Acme;
 using Concorde.Acme.Problems;
@@ -155,16 +156,25 @@ public sealed class DomainIssuer
         {
             order = await client.NewOrderAsync(account, request, ct);
         }
-        catch (AcmeProblemException e) when (replaces is not null && e.Kind == ProblemKind.AlreadyReplaced)
+        catch (AcmeProblemException e) when (replaces is not null && RefusesReplaces(e))
         {
-            Log.Info($"{Name}: the CA says certificate {replaces} was already replaced; ordering without \"replaces\"");
+            Log.Info(e.Kind == ProblemKind.AlreadyReplaced
+                ? $"{Name}: the CA says certificate {replaces} was already replaced; ordering without \"replaces\""
+                : $"{Name}: the CA refused the order that replaces certificate {replaces} ({ServerText.Escape(e.Message)}); ordering once more without \"replaces\"");
             await _state.ForgetReplacesAsync(ct);
+            // Not caught again: a CA that refuses this one too fails the domain instead of looping.
             order = await client.NewOrderAsync(account, request with { Replaces = null }, ct);
         }
         await _state.RecordOrderAsync(order.Location, ct);
         Log.Info($"{Name}: created order {order.Location}" + (profile is null ? "" : $" (profile {profile})"));
         return order;
     }
+
+    /// <summary>RFC 9773 §5 names alreadyReplaced; CAs also answer malformed (a certificate they cannot match, as
+    /// after a switch of CA) or conflict (an order already placed for it). `replaces` is only a hint, so the renewal
+    /// goes on without it; were the refusal about something else, the order without it fails the same way.</summary>
+    private static bool RefusesReplaces(AcmeProblemException e) =>
+        e.Kind is ProblemKind.AlreadyReplaced or ProblemKind.Malformed or ProblemKind.Conflict || e.HttpStatus == HttpStatusCode.Conflict;
 
     private void CheckProfile(AcmeClient client, string profile)
     {
@@ -217,7 +227,15 @@ public sealed class DomainIssuer
             {
                 case AcmeStatus.Pending:
                     Progress.Note($"the authorizations of order {orderUrl} were not valid yet (an authenticator running, or the CA validating)");
-                    await _challenges.AuthorizeAsync(client, account, order.Value, ct);
+                    try
+                    {
+                        await _challenges.AuthorizeAsync(client, account, order.Value, ct);
+                    }
+                    catch (DeadAuthorizationFailure)
+                    {
+                        await _state.ForgetOrderAsync(ct);
+                        throw;
+                    }
                     // Every authorization is valid, so the order is ready (RFC 8555 §7.1.6): finalize without reading
                     // it again (FinalizeAsync waits out a server that lags behind).
                     goto case AcmeStatus.Ready;

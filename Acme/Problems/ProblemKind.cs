@@ -15,6 +15,8 @@ public enum ProblemKind
     BadSignatureAlgorithm,
     Caa,
     Compound,
+    /// <summary>Not in RFC 8555; CAs use it for a request that clashes with the current state (HTTP 409).</summary>
+    Conflict,
     Connection,
     Dns,
     ExternalAccountRequired,

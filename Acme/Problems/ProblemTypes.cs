@@ -17,6 +17,7 @@ public static class ProblemTypes
         ["badSignatureAlgorithm"] = ProblemKind.BadSignatureAlgorithm,
         ["caa"] = ProblemKind.Caa,
         ["compound"] = ProblemKind.Compound,
+        ["conflict"] = ProblemKind.Conflict,
         ["connection"] = ProblemKind.Connection,
         ["dns"] = ProblemKind.Dns,
         ["externalAccountRequired"] = ProblemKind.ExternalAccountRequired,

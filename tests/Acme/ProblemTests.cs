@@ -12,6 +12,7 @@ public sealed class ProblemTests
     [Theory]
     [InlineData("urn:ietf:params:acme:error:accountDoesNotExist", ProblemKind.AccountDoesNotExist)]
     [InlineData("urn:ietf:params:acme:error:alreadyReplaced", ProblemKind.AlreadyReplaced)]
+    [InlineData("urn:ietf:params:acme:error:conflict", ProblemKind.Conflict)]
     [InlineData("urn:ietf:params:acme:error:alreadyRevoked", ProblemKind.AlreadyRevoked)]
     [InlineData("urn:ietf:params:acme:error:badCSR", ProblemKind.BadCsr)]
     [InlineData("urn:ietf:params:acme:error:badNonce", ProblemKind.BadNonce)]

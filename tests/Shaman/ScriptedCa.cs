@@ -27,6 +27,7 @@ internal sealed class ScriptedCa : IDisposable
     private readonly List<CertificateRequest> _csrs = [];
     private readonly List<X509Certificate2> _issued = [];
     private IReadOnlyList<ScriptedChallenge> _challenges = [];
+    private string _authorizationStatus = "pending";
     private int _orders;
     private int _nonces;
 
@@ -87,6 +88,9 @@ internal sealed class ScriptedCa : IDisposable
     /// decides the authorization (and, when valid, makes the order ready).</summary>
     public void RequireChallenges(params ScriptedChallenge[] challenges) => _challenges = challenges;
 
+    /// <summary>The status the authorizations of later orders start in (e.g. "deactivated"), while the order stays pending.</summary>
+    public void StartAuthorizationsAs(string status) => _authorizationStatus = status;
+
     private HttpResponseMessage NewOrder(HttpRequestMessage request)
     {
         var payload = Payload(request);
@@ -121,7 +125,7 @@ internal sealed class ScriptedCa : IDisposable
         var challenges = _challenges;
         var statuses = challenges.Select(_ => "pending").ToArray();
         var errors = new string?[challenges.Count];
-        var authorizationStatus = "pending";
+        var authorizationStatus = _authorizationStatus;
         string ChallengeJson(int i)
         {
             var c = challenges[i];

@@ -145,6 +145,49 @@ public sealed class ShamanAriTests
         Assert.NotEqual(old.SerialNumber, renewed.SerialNumber);
     }
 
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest, "urn:ietf:params:acme:error:malformed", "certificate to replace not found")]
+    [InlineData(HttpStatusCode.Conflict, "urn:ietf:params:acme:error:conflict", "an order already replaces this certificate")]
+    [InlineData(HttpStatusCode.Conflict, "urn:ietf:params:acme:error:serverInternal", "replacement already in progress")]
+    public async Task Refused_replaces_is_answered_by_ordering_once_more_without_it(HttpStatusCode status, string type, string detail)
+    {
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80));
+        var (ca, profile, id, old) = (scenario.Ca, scenario.Profile, scenario.Id, scenario.Leaf);
+        ca.SuggestWindow(id, Now.AddDays(-2), Now.AddDays(-1));
+        ca.RefuseNextOrder(status, type, detail);
+
+        var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(0);
+
+        var payloads = ca.NewOrderPayloads;
+        Assert.Equal(2, payloads.Count);
+        Assert.Equal(id, payloads[0].GetProperty("replaces").GetString());
+        Assert.False(payloads[1].TryGetProperty("replaces", out _), payloads[1].GetRawText());
+        Assert.Contains(run.Lines, l => l.StartsWith($"INFO {Name}: the CA refused the order that replaces certificate {id} (", StringComparison.Ordinal) &&
+                                        l.Contains(detail, StringComparison.Ordinal) && l.EndsWith("ordering once more without \"replaces\"", StringComparison.Ordinal));
+        Assert.False(profile.ReadDomain(Name).ContainsKey("replaces"));
+        using var renewed = profile.Leaf(Name);
+        Assert.NotEqual(old.SerialNumber, renewed.SerialNumber);
+    }
+
+    [Fact]
+    public async Task A_CA_that_refuses_the_order_without_replaces_too_fails_the_domain_after_one_retry()
+    {
+        using var scenario = await CertificateOnFile.CreateAsync(Now.AddDays(-10), Now.AddDays(80));
+        var (ca, profile, id) = (scenario.Ca, scenario.Profile, scenario.Id);
+        ca.SuggestWindow(id, Now.AddDays(-2), Now.AddDays(-1));
+        for (var i = 0; i < 3; i++)
+            ca.RefuseNextOrder(HttpStatusCode.BadRequest, "urn:ietf:params:acme:error:malformed", "scripted refusal " + i);
+
+        var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
+
+        Assert.Equal(2, ca.NewOrderPayloads.Count);
+        Assert.Single(run.Lines, l => l.Contains("ordering once more without \"replaces\"", StringComparison.Ordinal));
+        var domain = profile.ReadDomain(Name);
+        Assert.Equal(1, domain["failures"]!.GetValue<int>());
+        Assert.Contains("scripted refusal 1", domain["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(domain.ContainsKey("order_id"), domain.ToJsonString());
+    }
+
     [Fact]
     public async Task Expired_certificate_is_renewed_without_asking_for_its_renewal_information()
     {
