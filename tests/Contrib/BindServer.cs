@@ -1,4 +1,3 @@
-using System.Text;
 using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Contrib;
@@ -13,7 +12,6 @@ internal sealed class BindServer : IAsyncDisposable
 {
     public const string Zone = "test.example";
     public const string KeyName = "concorde-contrib-test";
-    private const int MaxStartAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private readonly TempDirectory _directory;
@@ -44,31 +42,20 @@ internal sealed class BindServer : IAsyncDisposable
 
     /// <summary>Generates the key, zone and configuration, starts named and waits until it serves the zone. Retries
     /// with a new port when the chosen one was taken in the meantime.</summary>
-    public static async Task<BindServer> StartAsync(CancellationToken ct)
-    {
-        var failures = new StringBuilder();
-        for (var attempt = 1; attempt <= MaxStartAttempts; attempt++)
-        {
-            var directory = new TempDirectory("concorde-bind-");
-            BindServer? server = null;
-            try
+    public static Task<BindServer> StartAsync(CancellationToken ct) =>
+        FreePortStart.StartAsync("named",
+            () =>
             {
-                server = new BindServer(directory, FreePorts.GetTcpAndUdpPort());
+                var port = FreePorts.GetTcpAndUdpPort();
+                return new BindServer(new TempDirectory("concorde-bind-"), port);
+            },
+            async server =>
+            {
                 await server.WriteConfigurationAsync(ct);
                 server.StartNamed();
-                if (await server.WaitUntilServingAsync(ct)) return server;
-                failures.AppendLine($"attempt {attempt}: port {server.Port} was taken").AppendLine(server.Log);
-            }
-            catch
-            {
-                if (server is not null) await server.DisposeAsync();
-                else directory.Dispose();
-                throw;
-            }
-            await server.DisposeAsync();
-        }
-        throw new InvalidOperationException($"named did not start after {MaxStartAttempts} attempts:{Environment.NewLine}{failures}");
-    }
+                return await server.WaitUntilServingAsync(ct);
+            },
+            server => (server.Port, server.Log));
 
     /// <summary>The TXT strings at <paramref name="name"/> as this server answers them (dig +short, quotes removed).</summary>
     public async Task<IReadOnlyList<string>> QueryTxtAsync(string name, CancellationToken ct)

@@ -3,7 +3,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace Concorde.Tests.Support;
 
@@ -15,7 +14,6 @@ namespace Concorde.Tests.Support;
 /// </summary>
 internal sealed class NginxServer : IAsyncDisposable
 {
-    private const int MaxStartAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
     private readonly TempDirectory _directory;
@@ -43,28 +41,20 @@ internal sealed class NginxServer : IAsyncDisposable
     /// <summary>Starts nginx serving <paramref name="certificatePath"/> and <paramref name="keyPath"/>, which must
     /// exist (see <see cref="WritePlaceholder"/>), and waits until it accepts connections. Retries with a new port
     /// when the chosen one was taken in the meantime.</summary>
-    public static async Task<NginxServer> StartAsync(string certificatePath, string keyPath, CancellationToken ct)
-    {
-        var failures = new StringBuilder();
-        for (var attempt = 1; attempt <= MaxStartAttempts; attempt++)
-        {
-            var server = new NginxServer(new TempDirectory("concorde-nginx-"), FreePorts.GetTcpPort());
-            try
+    public static Task<NginxServer> StartAsync(string certificatePath, string keyPath, CancellationToken ct) =>
+        FreePortStart.StartAsync("nginx",
+            () =>
+            {
+                var port = FreePorts.GetTcpPort();
+                return new NginxServer(new TempDirectory("concorde-nginx-"), port);
+            },
+            server =>
             {
                 server.WriteConfiguration(certificatePath, keyPath);
                 server.StartNginx();
-                if (await server.WaitUntilServingAsync(ct)) return server;
-                failures.AppendLine($"attempt {attempt}: port {server.Port} was taken").AppendLine(server.Log);
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-            await server.DisposeAsync();
-        }
-        throw new InvalidOperationException($"nginx did not start after {MaxStartAttempts} attempts:{Environment.NewLine}{failures}");
-    }
+                return server.WaitUntilServingAsync(ct);
+            },
+            server => (server.Port, server.Log));
 
     /// <summary>A self-signed certificate for <paramref name="name"/> and its P-384 key, written where nginx will
     /// look: what a server serves before its first real certificate.</summary>
