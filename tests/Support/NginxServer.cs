@@ -19,16 +19,20 @@ internal sealed class NginxServer : IAsyncDisposable
     private readonly TempDirectory _directory;
     private LoggedProcess? _nginx;
 
-    private NginxServer(TempDirectory directory, int port)
+    private NginxServer(TempDirectory directory, string address, int port)
     {
         _directory = directory;
+        Address = address;
         Port = port;
     }
 
+    /// <summary>The loopback address nginx listens on.</summary>
+    public string Address { get; }
+
     public int Port { get; }
 
-    /// <summary>"127.0.0.1:port", as shaman's "verify" names it.</summary>
-    public string Endpoint => $"127.0.0.1:{Port}";
+    /// <summary>"address:port", as shaman's "verify" names it.</summary>
+    public string Endpoint => $"{Address}:{Port}";
 
     /// <summary>A two-line script that runs nginx with this server's prefix and configuration (-t, -s reload).</summary>
     public string Command => _directory.Combine("nginx");
@@ -42,15 +46,30 @@ internal sealed class NginxServer : IAsyncDisposable
     /// exist (see <see cref="WritePlaceholder"/>), and waits until it accepts connections. Retries with a new port
     /// when the chosen one was taken in the meantime.</summary>
     public static Task<NginxServer> StartAsync(string certificatePath, string keyPath, CancellationToken ct) =>
+        StartAsync(FreePorts.GetTcpPort, () => "127.0.0.1", server => $"""
+            listen {server.Endpoint} ssl;
+            ssl_certificate {certificatePath};
+            ssl_certificate_key {keyPath};
+            return 200 "ok\n";
+            """, ct);
+
+    /// <summary>Starts nginx serving the files under <paramref name="webroot"/> over plain HTTP on port 80 of a
+    /// loopback address of its own (127.x.y.z, chosen at random; another one when that one was taken), as an
+    /// http-01 validation reaches a web server. Port 80 needs root.</summary>
+    public static Task<NginxServer> StartWebrootAsync(string webroot, CancellationToken ct) =>
+        StartAsync(() => 80, () => $"127.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(1, 255)}.{Random.Shared.Next(2, 255)}",
+            server => $"listen {server.Endpoint};\nroot {webroot};", ct);
+
+    private static Task<NginxServer> StartAsync(Func<int> port, Func<string> address, Func<NginxServer, string> serverBlock, CancellationToken ct) =>
         FreePortStart.StartAsync("nginx",
             () =>
             {
-                var port = FreePorts.GetTcpPort();
-                return new NginxServer(new TempDirectory("concorde-nginx-"), port);
+                var chosen = (Address: address(), Port: port());
+                return new NginxServer(new TempDirectory("concorde-nginx-"), chosen.Address, chosen.Port);
             },
             server =>
             {
-                server.WriteConfiguration(certificatePath, keyPath);
+                server.WriteConfiguration(serverBlock(server));
                 server.StartNginx();
                 return server.WaitUntilServingAsync(ct);
             },
@@ -72,7 +91,7 @@ internal sealed class NginxServer : IAsyncDisposable
     public async Task<X509Certificate2> ServedCertificateAsync(string serverName, CancellationToken ct)
     {
         using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", Port, ct);
+        await tcp.ConnectAsync(Address, Port, ct);
         await using var tls = new SslStream(tcp.GetStream());
         X509Certificate2? leaf = null;
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
@@ -111,7 +130,7 @@ internal sealed class NginxServer : IAsyncDisposable
     }
 
     /// <summary>Nothing outside the directory: pid, temp paths and logs inside it (errors also to stderr), no access log.</summary>
-    private void WriteConfiguration(string certificatePath, string keyPath)
+    private void WriteConfiguration(string serverBlock)
     {
         var directory = _directory.Path;
         Directory.CreateDirectory(_directory.Combine("temp"));
@@ -129,10 +148,7 @@ internal sealed class NginxServer : IAsyncDisposable
                 uwsgi_temp_path {{directory}}/temp/uwsgi;
                 scgi_temp_path {{directory}}/temp/scgi;
                 server {
-                    listen 127.0.0.1:{{Port.ToString(CultureInfo.InvariantCulture)}} ssl;
-                    ssl_certificate {{certificatePath}};
-                    ssl_certificate_key {{keyPath}};
-                    return 200 "ok\n";
+            {{serverBlock}}
                 }
             }
 
@@ -160,7 +176,7 @@ internal sealed class NginxServer : IAsyncDisposable
         try
         {
             using var tcp = new TcpClient();
-            await tcp.ConnectAsync("127.0.0.1", Port, ct);
+            await tcp.ConnectAsync(Address, Port, ct);
             return true;
         }
         catch (SocketException)
