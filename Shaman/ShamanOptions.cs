@@ -57,6 +57,8 @@ public sealed record ShamanOptions
               "authenticators": { "http-01": "/usr/local/bin/prove-challenge" },
               "domains": { "example.com": { "altNames": ["www.example.com"] } }
           }
+        "authenticators" names one program per challenge type: http-01, dns-01, tls-alpn-01 or
+        dns-account-01; dns-persist-01 needs none ("persist": {} with a standing DNS record).
         """;
 
     /// <summary>Parses the arguments; null and a message on a usage error.</summary>
