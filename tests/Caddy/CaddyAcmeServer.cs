@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Caddy;
@@ -67,7 +66,7 @@ internal sealed class CaddyAcmeServer : IAsyncDisposable
             new Dictionary<string, string> { ["HOME"] = home, ["XDG_DATA_HOME"] = home, ["XDG_CONFIG_HOME"] = home },
             dropInherited: _ => false);
         var caddy = _caddy;
-        await Eventually.WaitUntilAsync(async () => caddy.HasExited || (File.Exists(RootCertificate) && await AcceptsAsync(ct)),
+        await Eventually.WaitUntilAsync(async () => caddy.HasExited || (File.Exists(RootCertificate) && await TcpProbe.AcceptsAsync("127.0.0.1", Port, ct)),
             StartTimeout, "caddy to serve its ACME directory or exit", ct);
         if (!caddy.HasExited) return true;
         if (Log.Contains("address already in use", StringComparison.Ordinal)) return false;
@@ -78,21 +77,6 @@ internal sealed class CaddyAcmeServer : IAsyncDisposable
         File.Exists("/usr/bin/caddy")
             ? "/usr/bin/caddy"
             : throw new InvalidOperationException("caddy is not installed: apt-get install -y caddy (./build.sh test installs it when run as root)");
-
-    private async Task<bool> AcceptsAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var tcp = new TcpClient();
-            await tcp.ConnectAsync("127.0.0.1", Port, ct);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Contrib;
@@ -45,7 +44,7 @@ internal sealed class SmtpSink : IAsyncDisposable
         var sink = new SmtpSink(directory, server);
         try
         {
-            await Eventually.WaitUntilAsync(async () => !server.HasExited && await AcceptsAsync(port, ct), StartTimeout,
+            await Eventually.WaitUntilAsync(async () => !server.HasExited && await TcpProbe.AcceptsAsync("127.0.0.1", port, ct), StartTimeout,
                 $"aiosmtpd on 127.0.0.1:{port}", ct);
             return sink;
         }
@@ -62,20 +61,6 @@ internal sealed class SmtpSink : IAsyncDisposable
         var delivered = Path.Combine(Maildir, "new");
         if (!Directory.Exists(delivered)) return [];
         return Directory.EnumerateFiles(delivered).Order(StringComparer.Ordinal).Select(File.ReadAllText).ToList();
-    }
-
-    private static async Task<bool> AcceptsAsync(int port, CancellationToken ct)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync("127.0.0.1", port, ct);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -164,25 +164,11 @@ internal sealed class NginxServer : IAsyncDisposable
     private async Task<bool> WaitUntilServingAsync(CancellationToken ct)
     {
         var nginx = _nginx ?? throw new InvalidOperationException("nginx was not started");
-        await Eventually.WaitUntilAsync(async () => nginx.HasExited || await AcceptsAsync(ct), StartTimeout,
+        await Eventually.WaitUntilAsync(async () => nginx.HasExited || await TcpProbe.AcceptsAsync(Address, Port, ct), StartTimeout,
             "nginx to accept connections or exit", ct);
         if (!nginx.HasExited) return true;
         if (Log.Contains("Address already in use", StringComparison.Ordinal)) return false;
         throw new InvalidOperationException($"nginx exited with {nginx.ExitCode} while starting:{Environment.NewLine}{Log}");
-    }
-
-    private async Task<bool> AcceptsAsync(CancellationToken ct)
-    {
-        try
-        {
-            using var tcp = new TcpClient();
-            await tcp.ConnectAsync(Address, Port, ct);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public async ValueTask DisposeAsync()
