@@ -20,19 +20,50 @@ public sealed class CertificateDeployer(DomainSettings domain, ShamanContext con
         var path = CertificatePath;
         if (await CertificateFile.ReadAsync(path, ct) == pem) return;
         var verb = File.Exists(path) ? "updating" : "writing";
-        // Recorded first: a crash right after the write must still deploy the new file on the next run.
-        if (DeployProgram is not null) await state.SetDeployPendingAsync(true, ct);
+        // Recorded first: a crash right after the write must still deploy and check the new file on the next run.
+        await state.RecordCertificateChangingAsync(deployPending: DeployProgram is not null, ct);
         await CertificateFile.WriteAsync(path, pem, ct);
         _written = true;
         context.Log.Info($"{Name}: {verb} certificate {domain.CertificateFileName}");
     }
 
-    /// <summary>A failure is reported, but the certificate stays: issuing again would not help.</summary>
+    /// <summary>Whether the certificate on disk still waits for its deploy program or for an endpoint to serve it:
+    /// then every run deploys and checks again, whatever else holds the domain back (a backoff, a failed order).</summary>
+    public bool HasPendingWork => IsBehind(domain, context.Settings, state) || (Endpoints.Count > 0 && state.ServedOk is null && File.Exists(CertificatePath));
+
+    /// <summary>The certificate on disk is not known to be in service: its deploy program has not succeeded for it, or
+    /// the last check of `verify` saw an endpoint serve something else. What `--status`, the metrics and notify call
+    /// a deploy failure.</summary>
+    public static bool IsBehind(DomainSettings domain, ProfileSettings settings, DomainState state) =>
+        (state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null) || (state.ServedOk == false && domain.VerifyEndpoints(settings).Count > 0);
+
+    /// <summary>A failure is reported, but the certificate stays: issuing again would not help. A failed deploy is
+    /// still followed by the `verify` check, so what is served is known (and reported) at once, not a stale "yes".</summary>
     public async Task DeployIfPendingAsync(CancellationToken ct)
     {
-        var deployed = state.DeployPending && await DeployAsync(ct);
+        DeployFailure? deployFailed = null;
+        var deployed = false;
+        try
+        {
+            deployed = state.DeployPending && await DeployAsync(ct);
+        }
+        catch (DeployFailure e)
+        {
+            deployFailed = e;
+        }
         // Checked after every change, while the last check failed, and once when `verify` was just added.
-        if (Endpoints.Count > 0 && (deployed || _written || state.ServedOk != true)) await VerifyAsync(ct);
+        if (Endpoints.Count > 0 && (deployed || _written || deployFailed is not null || state.ServedOk != true))
+        {
+            try
+            {
+                await VerifyAsync(ct);
+            }
+            catch (DeployFailure) when (deployFailed is not null)
+            {
+                // The deploy program's failure is the cause worth reporting; the check recorded what is served.
+            }
+        }
+        if (deployFailed is not null) throw deployFailed;
         if (state.DeployPending) await state.SetDeployPendingAsync(false, ct);
     }
 

@@ -13,6 +13,9 @@ public enum DomainOutcome
     Issued,
     /// <summary>Not carried forward: the run stopped asking the CA (<see cref="RunFailure"/>), which is reported once.</summary>
     NotTried,
+    /// <summary>The certificate is in place, but its deploy program or `verify` check failed: a failed domain that
+    /// does not back off.</summary>
+    DeployFailed,
 }
 
 /// <summary>Carries one domain from wherever its recorded state says it is (no order, an order in any state,
@@ -67,11 +70,43 @@ public sealed class DomainIssuer
             await _deployer.DeployIfPendingAsync(ct);
             return DomainOutcome.Current;
         }
-        using var key = await _context.Keys.DomainKeyAsync(_domain, ct);
-        var outcome = await ReachCertificateAsync(key, ct);
+        DomainOutcome outcome;
+        try
+        {
+            using var key = await _context.Keys.DomainKeyAsync(_domain, ct);
+            outcome = await ReachCertificateAsync(key, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && _deployer.HasPendingWork)
+        {
+            // A failed renewal must not keep the certificate already on disk out of service.
+            await DeployDespiteAsync(ct);
+            throw;
+        }
         Progress.NoteDeploying();
         await _deployer.DeployIfPendingAsync(ct);
         return outcome;
+    }
+
+    /// <summary>Deploys (and checks) the certificate on disk while ordering is held back by a backoff.</summary>
+    public async Task DeployPendingAsync(CancellationToken ct)
+    {
+        if (!_deployer.HasPendingWork) return;
+        Progress.NoteDeploying();
+        await _deployer.DeployIfPendingAsync(ct);
+    }
+
+    /// <summary>The ordering failure stays the domain's result; a deploy failure beside it is only logged (the state
+    /// records it for --status, the metrics and notify).</summary>
+    private async Task DeployDespiteAsync(CancellationToken ct)
+    {
+        try
+        {
+            await DeployPendingAsync(ct);
+        }
+        catch (DeployFailure e)
+        {
+            Log.Error(e.Message);
+        }
     }
 
     private async Task<DomainOutcome> ReachCertificateAsync(ECDsa key, CancellationToken ct)

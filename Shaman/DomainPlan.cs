@@ -97,8 +97,9 @@ public sealed record DomainPlan
 
     private static string DescribeAction(DomainPlan plan, DomainSettings domain, RenewalVerdict verdict, bool force)
     {
+        // The backoff holds back ordering, never the deploy of the certificate already on disk.
         if (plan.BackoffUntil is { } until && !force)
-            return $"skip: {FailureBackoff.Attempts(plan.Failures)}, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
+            return DescribeDeploy(plan) + $"skip: {FailureBackoff.Attempts(plan.Failures)}, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
         var prefix = plan.Stage == DomainStage.NoKey ? $"create the key {domain.KeyFileName}, then " : "";
         var verify = plan.Verify.Count == 0 ? "" : $", then verify that {string.Join(", ", plan.Verify)} serve{(plan.Verify.Count == 1 ? "s" : "")} it";
         if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}" + verify;
@@ -106,12 +107,19 @@ public sealed record DomainPlan
         if (verdict.Timing is not { } timing)
             return prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem" + verify;
         if (timing.Renew) return $"renew: {timing.Reason}" + verify;
+        return DescribeDeploy(plan) + (verdict.AskCa
+            ? $"ask the CA for renewal information (ARI), then renew only if it says so; until then {timing.Reason}"
+            : $"do nothing: {timing.Reason}");
+    }
+
+    /// <summary>What the next run does for the certificate already on disk, as "…, then " ("" when nothing).</summary>
+    private static string DescribeDeploy(DomainPlan plan)
+    {
+        if (plan.NotAfter is null) return "";
         var deploy = plan.DeployPending ? "run the deploy hook again (it failed after the last certificate change), then " : "";
         if (plan.Verify.Count > 0 && (plan.DeployPending || plan.ServedOk != true))
             deploy += $"verify that {string.Join(", ", plan.Verify)} serve{(plan.Verify.Count == 1 ? "s" : "")} the certificate " +
                       $"({(plan.ServedOk is null ? "not checked yet" : plan.DeployPending ? "after the deploy" : "the last check failed")}), then ";
-        return deploy + (verdict.AskCa
-            ? $"ask the CA for renewal information (ARI), then renew only if it says so; until then {timing.Reason}"
-            : $"do nothing: {timing.Reason}");
+        return deploy;
     }
 }

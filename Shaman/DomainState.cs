@@ -118,7 +118,8 @@ public sealed class DomainState(ProfileDocument document, string name)
     public Task ForgetReplacesAsync(CancellationToken ct) => document.RemoveAsync(name, ReplacesField, ct);
 
     /// <summary>The issued certificate is on disk: its URL replaces the order, and with it the renewal information of
-    /// the certificate it replaced, in one write.</summary>
+    /// the certificate it replaced, in one write. An issuance that succeeded ends the failures that led to it: a deploy
+    /// that fails afterwards must not be held back by an ordering backoff that no longer applies.</summary>
     public Task RecordCertificateAsync(Uri certificate, RenewalInfoRecord? renewalInfo, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d =>
         {
@@ -127,7 +128,21 @@ public sealed class DomainState(ProfileDocument document, string name)
             d.Remove(ReplacesField);
             if (renewalInfo is null) d.Remove(RenewalInfoField);
             else d[RenewalInfoField] = RenewalInfoNode(renewalInfo);
+            RemoveFailure(d);
         }, ct);
+
+    /// <summary>The certificate file is about to change: what was seen served was the old certificate, and the deploy
+    /// program (when there is one) owes the new one. One write, before the file changes, so a crash in between still
+    /// deploys and checks the new file on the next run.</summary>
+    public Task RecordCertificateChangingAsync(bool deployPending, CancellationToken ct) =>
+        deployPending == DeployPending && ServedOk is null
+            ? Task.CompletedTask
+            : document.UpdateDomainAsync(name, d =>
+            {
+                d.Remove(ServedOkField);
+                if (deployPending) d[DeployPendingField] = true;
+                else d.Remove(DeployPendingField);
+            }, ct);
 
     /// <summary>A new certificate is needed; <paramref name="replaces"/> names the one it replaces (ARI), if known.</summary>
     public Task ForgetCertificateAsync(string? replaces, CancellationToken ct) =>
@@ -165,13 +180,15 @@ public sealed class DomainState(ProfileDocument document, string name)
         document.GetNode(name, FailuresField) is null && document.GetNode(name, LastFailureField) is null && LastError is null
         && document.GetNode(name, RetryAfterField) is null
             ? Task.CompletedTask
-            : document.UpdateDomainAsync(name, d =>
-            {
-                d.Remove(FailuresField);
-                d.Remove(LastFailureField);
-                d.Remove(LastErrorField);
-                d.Remove(RetryAfterField);
-            }, ct);
+            : document.UpdateDomainAsync(name, RemoveFailure, ct);
+
+    private static void RemoveFailure(JsonObject domain)
+    {
+        domain.Remove(FailuresField);
+        domain.Remove(LastFailureField);
+        domain.Remove(LastErrorField);
+        domain.Remove(RetryAfterField);
+    }
 
     /// <summary>Removes from a domain's object what belonged to the old CA, for <see cref="ProfileState.ForgetCaStateAsync"/>,
     /// which changes every domain in one write.</summary>

@@ -15,7 +15,8 @@ public sealed class FailureNotifier(string? program, string profileDirectory, Pr
         {
             ["CONCORDE_EVENT"] = notification.EventName,
             ["CONCORDE_PROFILE"] = profileDirectory,
-            ["CONCORDE_FAILED_DOMAINS"] = string.Join(' ', notification.Failing.Domains),
+            ["CONCORDE_FAILED_DOMAINS"] = string.Join(' ', notification.Failing.AllDomains),
+            ["CONCORDE_DEPLOY_FAILED_DOMAINS"] = string.Join(' ', notification.Failing.DeployDomains),
             ["CONCORDE_RECOVERED_DOMAINS"] = string.Join(' ', notification.Recovered),
         };
         var summary = string.Concat(log.Summary().Select(line => line + "\n"));

@@ -40,6 +40,9 @@ public static class NotifyReport
         json.WriteStartArray("notifiedFailedDomains");
         foreach (var domain in notify.Notified.Domains) json.WriteStringValue(domain);
         json.WriteEndArray();
+        json.WriteStartArray("notifiedDeployFailedDomains");
+        foreach (var domain in notify.Notified.DeployDomains) json.WriteStringValue(domain);
+        json.WriteEndArray();
         if (notify.Notified.RunError is { } error) json.WriteString("notifiedRunError", error);
         else json.WriteNull("notifiedRunError");
         WriteTime(json, "notifiedAt", notify.NotifiedAt);
@@ -55,7 +58,12 @@ public static class NotifyReport
 
     private static string Describe(FailureSet failing)
     {
-        var parts = new List<string>(failing.Domains);
+        var parts = failing.AllDomains.Select(d => (failing.Domains.Contains(d), failing.DeployDomains.Contains(d)) switch
+        {
+            (true, true) => $"{d} (order and deploy)",
+            (false, true) => $"{d} (deploy)",
+            _ => d,
+        }).ToList();
         if (failing.RunError is { } error) parts.Add($"the run ({error})");
         return parts.Count == 0 ? "nothing" : string.Join(' ', parts);
     }

@@ -16,12 +16,13 @@ public sealed class ProfileState(ProfileDocument document)
     private const string RunLastErrorField = "runLastError";
     private const string RunRetryAfterField = "runRetryAfter";
     private const string NotifiedFailedDomainsField = "notifiedFailedDomains";
+    private const string NotifiedDeployFailedDomainsField = "notifiedDeployFailedDomains";
     private const string NotifiedRunErrorField = "notifiedRunError";
     private const string NotifiedAtField = "notifiedAt";
 
     public static readonly IReadOnlyList<string> Fields =
         [KeyField, AccountField, AccountServerField, RunFailuresField, RunLastFailureField, RunLastErrorField, RunRetryAfterField,
-         NotifiedFailedDomainsField, NotifiedRunErrorField, NotifiedAtField];
+         NotifiedFailedDomainsField, NotifiedDeployFailedDomainsField, NotifiedRunErrorField, NotifiedAtField];
 
     /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
     internal static void Validate(JsonObject root)
@@ -33,6 +34,7 @@ public sealed class ProfileState(ProfileDocument document)
         ProfileSettings.OptionalString(root, RunRetryAfterField);
         ProfileSettings.OptionalNumber(root, RunFailuresField, "a count", 0);
         ProfileSettings.StringList(root[NotifiedFailedDomainsField], $"\"{NotifiedFailedDomainsField}\"");
+        ProfileSettings.StringList(root[NotifiedDeployFailedDomainsField], $"\"{NotifiedDeployFailedDomainsField}\"");
         ProfileSettings.OptionalString(root, NotifiedRunErrorField);
         ProfileSettings.OptionalString(root, NotifiedAtField);
     }
@@ -82,7 +84,8 @@ public sealed class ProfileState(ProfileDocument document)
     /// run-level error, if any. Empty and null once a recovery was notified.</summary>
     public FailureSet Notified => new(
         ProfileSettings.StringList(document.GetNode(NotifiedFailedDomainsField), $"\"{NotifiedFailedDomainsField}\""),
-        document.Get(NotifiedRunErrorField));
+        document.Get(NotifiedRunErrorField),
+        ProfileSettings.StringList(document.GetNode(NotifiedDeployFailedDomainsField), $"\"{NotifiedDeployFailedDomainsField}\""));
 
     public DateTimeOffset? NotifiedAt => DomainState.ParseTime(document.Get(NotifiedAtField));
 
@@ -91,10 +94,13 @@ public sealed class ProfileState(ProfileDocument document)
         document.UpdateTopAsync(root =>
         {
             root.Remove(NotifiedFailedDomainsField);
+            root.Remove(NotifiedDeployFailedDomainsField);
             root.Remove(NotifiedRunErrorField);
             root.Remove(NotifiedAtField);
             if (failing.IsEmpty) return;
             root[NotifiedFailedDomainsField] = new JsonArray(failing.Domains.Select(d => (JsonNode?)d).ToArray());
+            if (failing.DeployDomains.Count > 0)
+                root[NotifiedDeployFailedDomainsField] = new JsonArray(failing.DeployDomains.Select(d => (JsonNode?)d).ToArray());
             if (failing.RunError is { } error) root[NotifiedRunErrorField] = error;
             root[NotifiedAtField] = DomainState.FormatTime(now);
         }, ct);

@@ -90,7 +90,7 @@ public static class ShamanCommand
             else if (state.AccountId is null) account.Add($"create an account at {settings.Server}");
             await environment.Out.WriteAsync(StatusReport.DryRun(plans, account, now, RunFailureStatus.Of(state)));
             await environment.Out.WriteAsync(NotifyReport.DryRun(settings.Notify, state,
-                FailureSet.Of(RecordedFailures(settings, document), state.RunLastError), now));
+                FailureSet.Of(RecordedFailures(settings, document), state.RunLastError, DeployFailures(settings, document)), now));
         }
         else
         {
@@ -200,12 +200,10 @@ public static class ShamanCommand
             using var session = new AcmeSession(CreateHttp, ownsHttp: testHttp is null, settings, document, keys,
                 environment.Time, log, clientOptions);
             var runState = new ProfileState(document);
-            if (!options.Force && runState.RunBackoffUntil is { } runUntil && runUntil > environment.Time.GetUtcNow())
-            {
-                log.Warning($"skipped after {FailureBackoff.Attempts(runState.RunFailures)} until {runUntil:yyyy-MM-dd HH:mm} UTC " +
+            var runHeldBack = !options.Force && runState.RunBackoffUntil is { } runUntil && runUntil > environment.Time.GetUtcNow();
+            if (runHeldBack)
+                log.Warning($"skipped after {FailureBackoff.Attempts(runState.RunFailures)} until {runState.RunBackoffUntil:yyyy-MM-dd HH:mm} UTC " +
                             $"(last error: {runState.RunLastError ?? "not recorded"}); fix the cause, then run with --force to try now");
-                return ShamanExitCodes.Failure;
-            }
             var context = new ShamanContext(settings, document, keys, session,
                 programs, log, environment.Time, environment.Random);
 
@@ -219,7 +217,7 @@ public static class ShamanCommand
                     await slots.WaitAsync(ct);
                     try
                     {
-                        return await RunDomainAsync(context, domain, options.Force, currentVerdicts, ct);
+                        return await RunDomainAsync(context, domain, options.Force, runHeldBack, currentVerdicts, ct);
                     }
                     finally
                     {
@@ -242,8 +240,8 @@ public static class ShamanCommand
                     unsaved = true;
                 }
             }
-            var runFailed = await FinishRunAsync(runState, session, log, environment.Time, ct);
-            var failed = results.Count(outcome => outcome is null);
+            var runFailed = await FinishRunAsync(runState, session, log, environment.Time, ct) || runHeldBack;
+            var failed = results.Count(outcome => outcome is null or DomainOutcome.DeployFailed);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
             // A threshold above errors (Python's CRITICAL) would make a failing run silent, and cron mails nothing.
@@ -252,14 +250,14 @@ public static class ShamanCommand
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
             else if (!runFailed) log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
             var failedDomains = settings.Domains.Where((_, i) => results[i] is null).Select(domain => domain.Name);
-            await notifier.NotifyIfDueAsync(FailureSet.Of(failedDomains, new ProfileState(document).RunLastError), ct);
+            await notifier.NotifyIfDueAsync(FailureSet.Of(failedDomains, new ProfileState(document).RunLastError, DeployFailures(settings, document)), ct);
             return failed > 0 || unsaved || runFailed ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
         // A profile error is a usage error, answered by RunAsync.
         catch (Exception e) when (ExpectedFailure.Is(e) && e is not ProfileException)
         {
             log.Error(e.Message);
-            await notifier.NotifyIfDueAsync(FailureSet.Of(RecordedFailures(settings, document), e.Message), ct);
+            await notifier.NotifyIfDueAsync(FailureSet.Of(RecordedFailures(settings, document), e.Message, DeployFailures(settings, document)), ct);
             return ShamanExitCodes.Failure;
         }
     }
@@ -267,7 +265,11 @@ public static class ShamanCommand
     /// <summary>The domains shaman.json records as failing: what a run that stopped before the domains (or --dry-run)
     /// knows of them.</summary>
     private static IEnumerable<string> RecordedFailures(ProfileSettings settings, ProfileDocument document) =>
-        settings.Domains.Where(domain => new DomainState(document, domain.Name) is var state && (state.Failures > 0 || state.DeployPending))
+        settings.Domains.Where(domain => new DomainState(document, domain.Name).Failures > 0).Select(domain => domain.Name);
+
+    /// <summary>The domains whose certificate on disk is not known to be in service (<see cref="CertificateDeployer.IsBehind"/>).</summary>
+    private static IEnumerable<string> DeployFailures(ProfileSettings settings, ProfileDocument document) =>
+        settings.Domains.Where(domain => CertificateDeployer.IsBehind(domain, settings, new DomainState(document, domain.Name)))
             .Select(domain => domain.Name);
 
     /// <summary>A failure that stopped the run from asking the CA is reported and recorded once, at profile level;
@@ -291,23 +293,28 @@ public static class ShamanCommand
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff; it never stops the others.</summary>
     /// <returns>How the domain ended, or null when it failed.</returns>
-    private static async Task<DomainOutcome?> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force,
+    /// <param name="runHeldBack">The profile's run-level backoff holds every order back: only a pending deploy runs.</param>
+    private static async Task<DomainOutcome?> RunDomainAsync(ShamanContext context, DomainSettings domain, bool force, bool runHeldBack,
         ConcurrentDictionary<string, RenewalVerdict> currentVerdicts, CancellationToken ct)
     {
         context.Session.WorkOn(domain.Name);
         var issuer = new DomainIssuer(domain, context);
         var now = context.Time.GetUtcNow();
-        if (!force && issuer.State.BackoffUntil is { } until && until > now)
-        {
-            context.Log.Warning($"{domain.Name}: skipped after {FailureBackoff.Attempts(issuer.State.Failures)} until {until:yyyy-MM-dd HH:mm} UTC " +
+        var backingOff = runHeldBack || (!force && issuer.State.BackoffUntil is { } until && until > now);
+        if (backingOff && !runHeldBack)
+            context.Log.Warning($"{domain.Name}: skipped after {FailureBackoff.Attempts(issuer.State.Failures)} until {issuer.State.BackoffUntil:yyyy-MM-dd HH:mm} UTC " +
                                 $"(last error: {DomainState.WithoutName(domain.Name, issuer.State.LastError ?? "not recorded")}); fix the cause, then run with --force to try now");
-            return null;
-        }
         string message;
         DateTimeOffset? caRetryAt = null;
         using var deadline = new DomainDeadline(domain.Timeout(context.Settings), ct);
         try
         {
+            if (backingOff)
+            {
+                // The backoff holds back ordering, not the certificate already on disk.
+                await issuer.DeployPendingAsync(deadline.Token);
+                return runHeldBack ? DomainOutcome.NotTried : null;
+            }
             var outcome = await issuer.RunAsync(deadline.Token);
             if (issuer.CurrentOnDiskVerdict is { } verdict) currentVerdicts[domain.Name] = verdict;
             await issuer.State.ClearFailuresAsync(ct);
@@ -317,7 +324,7 @@ public static class ShamanCommand
         {
             // Like a failed deploy: issuing again would not help, so no backoff.
             context.Log.Error(deadline.Explain(domain.Name, issuer.Progress));
-            return null;
+            return backingOff && !runHeldBack ? null : DomainOutcome.DeployFailed;
         }
         catch (OperationCanceledException) when (deadline.HasExpired)
         {
@@ -337,7 +344,7 @@ public static class ShamanCommand
         {
             // The certificate is fine; backing off would only delay the next renewal.
             context.Log.Error(e.Message);
-            return null;
+            return backingOff && !runHeldBack ? null : DomainOutcome.DeployFailed;
         }
         catch (Exception e) when (e is DomainFailure or ProgramFailedException)
         {

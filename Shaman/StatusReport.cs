@@ -41,6 +41,9 @@ public static class StatusReport
                 text.Append($"last error of {plan.Name}: {ServerText.EscapeControlCharacters(DomainState.WithoutName(plan.Name, error))}\n");
         if (run is { Failing: true }) text.Append(run.Describe(now)).Append('\n');
         foreach (var plan in plans)
+            if (plan.DeployPending)
+                text.Append($"deploy pending for {plan.Name}: the deploy program has not succeeded for the certificate on disk; every run tries again\n");
+        foreach (var plan in plans)
             if (plan.Verify.Count > 0)
                 text.Append($"served by {string.Join(", ", plan.Verify)} for {plan.Name}: " +
                             $"{plan.ServedOk switch { true => "yes, at the last check", false => "NO, at the last check", null => "not checked yet" }}\n");

@@ -31,6 +31,7 @@ public sealed class NotifyMailTests(PebbleFixture pebble) : IClassFixture<Pebble
         Assert.Contains($"X-RcptTo: {Recipient}", headers.Split('\n'));
         Assert.Contains(headers.Split('\n'), h => h.StartsWith("Subject: shaman failure on ", StringComparison.Ordinal) && h.EndsWith(profile.Directory, StringComparison.Ordinal));
         Assert.Contains($"Failing:   {broken}", body.Split('\n'));
+        Assert.Contains("Not served: none", body.Split('\n'));
         Assert.Contains("Recovered: none", body.Split('\n'));
         foreach (var line in run.ErrorLines) Assert.Contains(line, body.Split('\n'));
     }

@@ -29,6 +29,7 @@ public sealed class NotifyWebhookTests
         Assert.Equal("failure", json["event"]!.GetValue<string>());
         Assert.Equal("/etc/shaman/example", json["profile"]!.GetValue<string>());
         Assert.Equal(["b.example", "c.example"], json["failed"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal(["c.example"], json["deployFailed"]!.AsArray().Select(d => d!.GetValue<string>()));
         Assert.Equal(["a.example"], json["recovered"]!.AsArray().Select(d => d!.GetValue<string>()));
         Assert.Equal(Summary.TrimEnd('\n'), json["summary"]!.GetValue<string>());
     }
@@ -62,6 +63,7 @@ public sealed class NotifyWebhookTests
             ["CONCORDE_EVENT"] = "failure",
             ["CONCORDE_PROFILE"] = "/etc/shaman/example",
             ["CONCORDE_FAILED_DOMAINS"] = "b.example c.example",
+            ["CONCORDE_DEPLOY_FAILED_DOMAINS"] = "c.example",
             ["CONCORDE_RECOVERED_DOMAINS"] = "a.example",
         };
         foreach (var (name, value) in settings) environment[name] = value;

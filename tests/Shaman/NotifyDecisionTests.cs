@@ -70,4 +70,37 @@ public sealed class NotifyDecisionTests
         Assert.Equal(NotifyEvent.Recovery, recovery?.Event);
         Assert.Empty(recovery?.Recovered ?? ["not decided"]);
     }
+
+    private static FailureSet Deploying(params string[] domains) => FailureSet.Of([], null, domains);
+
+    [Fact]
+    public void A_domain_whose_order_failure_became_a_deploy_failure_is_a_new_failure()
+    {
+        var notification = NotifyDecision.Decide(Failing("a.example"), AnHourAgo, Deploying("a.example"), Now);
+
+        Assert.Equal(NotifyEvent.Failure, notification?.Event);
+        Assert.Equal(["a.example"], notification?.Failing.DeployDomains);
+        Assert.Equal(["a.example"], notification?.Failing.AllDomains);
+        Assert.Empty(notification?.Recovered ?? ["not decided"]);
+    }
+
+    [Fact]
+    public void A_deploy_failure_whose_order_then_failed_too_is_a_new_failure()
+    {
+        var both = FailureSet.Of(["a.example"], null, ["a.example"]);
+
+        Assert.Equal(NotifyEvent.Failure, NotifyDecision.Decide(Deploying("a.example"), AnHourAgo, both, Now)?.Event);
+        Assert.Null(NotifyDecision.Decide(both, AnHourAgo, both, Now));
+        // Half of it ended: nothing new failed and nothing recovered whole, so the daily reminder tells it.
+        Assert.Null(NotifyDecision.Decide(both, AnHourAgo, Failing("a.example"), Now));
+    }
+
+    [Fact]
+    public void A_deploy_failure_that_ends_is_a_recovery()
+    {
+        var recovery = NotifyDecision.Decide(Deploying("a.example"), AnHourAgo, FailureSet.None, Now);
+
+        Assert.Equal(NotifyEvent.Recovery, recovery?.Event);
+        Assert.Equal(["a.example"], recovery?.Recovered);
+    }
 }

@@ -171,7 +171,10 @@ public sealed partial class ShamanStatusTests(PebbleFixture pebble) : IClassFixt
         var terminal = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(now), outputIsRedirected: false, options: "--status")).Exited(0);
         var redirected = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(now), outputIsRedirected: true, options: "--status")).Exited(0);
 
-        string Line(string name) => terminal.Lines.Single(l => l.Contains(name, StringComparison.Ordinal) && !l.StartsWith("last error", StringComparison.Ordinal));
+        // The table's line, not the notes below it ("last error of …", "deploy pending for …").
+        string Line(string name) => terminal.Lines.Single(l => l.Contains(name, StringComparison.Ordinal) && !l.StartsWith("last error", StringComparison.Ordinal)
+                                                               && !l.StartsWith("deploy pending", StringComparison.Ordinal));
+        Assert.Contains("deploy pending for deploy.example.com: the deploy program has not succeeded for the certificate on disk; every run tries again", redirected.Lines);
         Assert.StartsWith("\u001b[32m", Line("green.example.com"), StringComparison.Ordinal);
         Assert.StartsWith("\u001b[33m", Line("yellow.example.com"), StringComparison.Ordinal);
         Assert.StartsWith("\u001b[31m", Line("red.example.com"), StringComparison.Ordinal);

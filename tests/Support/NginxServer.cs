@@ -18,6 +18,7 @@ internal sealed class NginxServer : IAsyncDisposable
 
     private readonly TempDirectory _directory;
     private LoggedProcess? _nginx;
+    private string _configuration = "";
 
     private NginxServer(TempDirectory directory, string address, int port)
     {
@@ -122,6 +123,13 @@ internal sealed class NginxServer : IAsyncDisposable
         File.Delete(_directory.Combine("nginx.pid"));
     }
 
+    /// <summary>Makes `nginx -t` fail, as a typo in another site's configuration does; the running nginx keeps the
+    /// configuration it loaded.</summary>
+    public void BreakConfiguration() => File.WriteAllText(ConfigFile, _configuration + "this is not a directive;\n");
+
+    /// <summary>Undoes <see cref="BreakConfiguration"/>.</summary>
+    public void RepairConfiguration() => File.WriteAllText(ConfigFile, _configuration);
+
     private static string Locate()
     {
         foreach (var path in new[] { "/usr/sbin/nginx", "/usr/bin/nginx" })
@@ -134,7 +142,7 @@ internal sealed class NginxServer : IAsyncDisposable
     {
         var directory = _directory.Path;
         Directory.CreateDirectory(_directory.Combine("temp"));
-        File.WriteAllText(ConfigFile, $$"""
+        _configuration = $$"""
             daemon off;
             worker_processes 1;
             pid {{directory}}/nginx.pid;
@@ -152,7 +160,8 @@ internal sealed class NginxServer : IAsyncDisposable
                 }
             }
 
-            """.ReplaceLineEndings("\n"));
+            """.ReplaceLineEndings("\n");
+        File.WriteAllText(ConfigFile, _configuration);
         File.WriteAllText(Command, $"#!/bin/sh\nexec {Locate()} -p '{directory}/' -c '{ConfigFile}' \"$@\"\n");
         File.SetUnixFileMode(Command, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
