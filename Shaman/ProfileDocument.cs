@@ -26,12 +26,16 @@ public sealed class ProfileDocument
     /// <summary>The file's text, kept per domain; guarded by <see cref="_tree"/>.</summary>
     private readonly ProfileText _text = new();
 
-    private ProfileDocument(string directory, JsonObject root, Action<string>? saved)
+    private ProfileDocument(string directory, JsonObject root, FileStatus read, Action<string>? saved)
     {
         Directory = directory;
         _root = root;
+        ReadFileStatus = read;
         _saved = saved;
     }
+
+    /// <summary>Owner and mode of the shaman.json that was read, from its open descriptor.</summary>
+    public FileStatus ReadFileStatus { get; }
 
     public string Directory { get; }
     public string FilePath => Path.Combine(Directory, ProfileSettings.FileName);
@@ -42,18 +46,21 @@ public sealed class ProfileDocument
     public static Task<ProfileDocument> LoadAsync(string directory, CancellationToken ct, Action<string>? saved = null)
     {
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(new ProfileDocument(directory, ReadRoot(directory), saved));
+        var root = ReadRoot(directory, out var read);
+        return Task.FromResult(new ProfileDocument(directory, root, read, saved));
     }
 
     /// <summary>shaman.json's JSON object, read and checked the one way every reader of it uses; a
     /// <see cref="ProfileException"/> says what is wrong.</summary>
-    public static JsonObject ReadRoot(string directory)
+    public static JsonObject ReadRoot(string directory) => ReadRoot(directory, out _);
+
+    private static JsonObject ReadRoot(string directory, out FileStatus read)
     {
         var path = Path.Combine(directory, ProfileSettings.FileName);
         byte[] bytes;
         try
         {
-            bytes = RegularFile.ReadAll(path, MaxFileBytes);
+            bytes = RegularFile.ReadAll(path, MaxFileBytes, out read);
         }
         catch (FileNotFoundException)
         {

@@ -14,8 +14,7 @@ public static class ProfilePreflight
 
     public static async Task CheckAsync(ProfileDocument document, ProfileSettings settings, ShamanEnvironment environment, CancellationToken ct)
     {
-        CheckProfileTrusted(document);
-        CheckProgramsTrusted(document, settings, environment.ProgramSearchPath);
+        CheckTrusted(document, settings, environment);
         await CheckCaBundleAsync(document, settings, environment.CaBundleFromEnvironment, ct);
         await CheckAccountKeyAsync(document, ct);
         CheckProgram(document, "deploy", settings.Deploy, environment.ProgramSearchPath);
@@ -24,11 +23,18 @@ public static class ProfilePreflight
             CheckProgram(document, $"\"deploy\" of {domain.Name}", domain.Deploy, environment.ProgramSearchPath);
     }
 
-    /// <summary>StrictModes for the profile itself: its directory and shaman.json (a symlink's target included).</summary>
-    private static void CheckProfileTrusted(ProfileDocument document)
+    /// <summary>StrictModes (<see cref="TrustedPath"/>) for everything the run trusts: the profile directory, shaman.json
+    /// as it was read (its descriptor) and as its path resolves, every program it names and the CA bundle. Asked before
+    /// the run and again once the lock is held, on the document read under the lock: whatever changed during
+    /// --random-sleep or while another run held the lock is judged before it is used.</summary>
+    public static void CheckTrusted(ProfileDocument document, ProfileSettings settings, ShamanEnvironment environment)
     {
         TrustedPath.Require(document.Directory, "the profile directory");
         TrustedPath.Require(document.FilePath, ProfileSettings.FileName);
+        TrustedPath.Require(document.FilePath, document.ReadFileStatus, ProfileSettings.FileName);
+        CheckProgramsTrusted(document, settings, environment.ProgramSearchPath);
+        if ((settings.CaBundle ?? environment.CaBundleFromEnvironment) is { Length: > 0 } bundle)
+            TrustedPath.Require(document.ResolvePath(bundle), settings.CaBundle is null ? "the CA bundle named by the environment" : "the CA bundle, \"caBundle\"");
     }
 
     /// <summary>StrictModes for every program shaman.json names, and the directory holding it (a writable directory
@@ -50,10 +56,7 @@ public static class ProfilePreflight
         foreach (var (field, program) in named)
         {
             if (ProgramRunner.Resolve(program, document.Directory, searchPath) is not { } path) continue;
-            var where = $"the {field} program named in {ProfileSettings.FileName}";
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (directory is not null && checkedPaths.Add(directory)) TrustedPath.Require(directory, $"the directory holding {where}");
-            if (checkedPaths.Add(path)) TrustedPath.Require(path, where);
+            if (checkedPaths.Add(path)) TrustedPath.Require(path, $"the {field} program named in {ProfileSettings.FileName}", strictParent: true);
         }
     }
 

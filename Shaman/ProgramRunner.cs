@@ -54,6 +54,16 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
     {
         var path = Resolve(program)
                    ?? throw new ProgramFailedException($"{purpose} program \"{program}\" not found in {profileDirectory} or on PATH");
+        try
+        {
+            // Checked right before it runs, by the path it runs by: a program named after the run began (a PATH
+            // lookup that now finds another file) is judged too.
+            TrustedPath.Require(path, $"the {purpose} program", strictParent: true);
+        }
+        catch (ProfileException e)
+        {
+            throw new ProgramFailedException($"{e.Message}; not run");
+        }
         var start = new ProcessStartInfo(path)
         {
             WorkingDirectory = profileDirectory,

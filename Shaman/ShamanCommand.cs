@@ -59,9 +59,11 @@ public static class ShamanCommand
                 await environment.Error.WriteLineAsync($"shaman: another shaman is working on {directory}; nothing done");
                 return ShamanExitCodes.Locked;
             }
-            // Re-read under the lock: the run that held it may have changed the file.
+            // Re-read under the lock: the run that held it may have changed the file. What is used is checked again,
+            // the file as its descriptor was read: the first check was before the sleep and the wait for the lock.
             var document = await ProfileDocument.LoadAsync(directory, ct);
             var settings = ProfileSettings.Parse(document.Root);
+            ProfilePreflight.CheckTrusted(document, settings, environment);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
             return await RunWithMetricsAsync(options, environment, directory, document, settings, clientOptions, http, ct);
         }

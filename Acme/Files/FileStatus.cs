@@ -2,10 +2,14 @@ using System.Runtime.InteropServices;
 
 namespace Concorde.Acme.Files;
 
-/// <summary>What statx(2) says of a file: type, permission bits, owner, group and size. struct statx, unlike struct
-/// stat, has the same layout on every architecture.</summary>
+/// <summary>What statx(2) says of a file: type, permission bits, sticky bit, owner, group and size. struct statx, unlike
+/// struct stat, has the same layout on every architecture.</summary>
 public readonly partial record struct FileStatus(UnixFileMode Permissions, bool IsRegular, bool IsDirectory, uint Owner, uint Group, long Size)
 {
+    public bool IsSymbolicLink { get; init; }
+    /// <summary>The sticky bit: in a directory, only an entry's owner (or the directory's) may remove or rename it.</summary>
+    public bool IsSticky { get; init; }
+
     private const int CurrentDirectory = -100;
     private const int DoNotFollowSymlink = 0x100;
     private const int EmptyPath = 0x1000;
@@ -14,6 +18,8 @@ public readonly partial record struct FileStatus(UnixFileMode Permissions, bool 
     private const ushort TypeMask = 0xF000;
     private const ushort Regular = 0x8000;
     private const ushort Directory = 0x4000;
+    private const ushort SymbolicLink = 0xA000;
+    private const ushort Sticky = 0x200;
     /// <summary>Permission bits only: never set-id or sticky.</summary>
     private const UnixFileMode PermissionBits = (UnixFileMode)0x1FF;
 
@@ -32,7 +38,11 @@ public readonly partial record struct FileStatus(UnixFileMode Permissions, bool 
     {
         if ((status.Mask & Fields) != Fields) return null;
         var type = status.Mode & TypeMask;
-        return new FileStatus((UnixFileMode)status.Mode & PermissionBits, type == Regular, type == Directory, status.Owner, status.Group, (long)status.Size);
+        return new FileStatus((UnixFileMode)status.Mode & PermissionBits, type == Regular, type == Directory, status.Owner, status.Group, (long)status.Size)
+        {
+            IsSymbolicLink = type == SymbolicLink,
+            IsSticky = (status.Mode & Sticky) != 0,
+        };
     }
 
     private static partial class Native

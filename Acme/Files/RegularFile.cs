@@ -17,12 +17,16 @@ public static partial class RegularFile
     /// <see cref="UnauthorizedAccessException"/> when it may not be read, <see cref="RegularFileException"/> when it is
     /// not a regular file or is larger than <paramref name="maxBytes"/>, and <see cref="IOException"/> otherwise; each
     /// message names the file.</summary>
-    public static byte[] ReadAll(string path, long maxBytes)
+    public static byte[] ReadAll(string path, long maxBytes) => ReadAll(path, maxBytes, out _);
+
+    /// <inheritdoc cref="ReadAll(string, long)"/>
+    /// <param name="status">What the open descriptor was (owner, mode): the file read, not whatever the path names later.</param>
+    public static byte[] ReadAll(string path, long maxBytes, out FileStatus status)
     {
         var descriptor = Open(path, ReadOnlyNonBlockingNoTty);
         if (descriptor < 0) throw OpenFailure(path, Marshal.GetLastPInvokeError());
         using var handle = new SafeFileHandle(descriptor, ownsHandle: true);
-        var status = FileStatus.Of(descriptor)
+        status = FileStatus.Of(descriptor)
             ?? throw new IOException($"{path}: cannot be examined ({Marshal.GetLastPInvokeErrorMessage()})");
         if (!status.IsRegular)
             throw new RegularFileException(path, status.IsDirectory ? "is a directory, not a file" : "is not a regular file (a pipe, socket or device); refused");

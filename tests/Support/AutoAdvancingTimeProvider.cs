@@ -23,6 +23,9 @@ public sealed class AutoAdvancingTimeProvider(DateTimeOffset start) : TimeProvid
         }
     }
 
+    /// <summary>Runs when a timer is created, before it fires: what happens in the world while the code under test waits.</summary>
+    public Action<TimeSpan>? WhileWaiting { get; init; }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (gate)
@@ -43,6 +46,8 @@ public sealed class AutoAdvancingTimeProvider(DateTimeOffset start) : TimeProvid
         {
             return timer;
         }
+
+        WhileWaiting?.Invoke(dueTime);
 
         lock (gate)
         {
