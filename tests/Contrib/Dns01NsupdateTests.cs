@@ -5,34 +5,10 @@ using Xunit;
 
 namespace Concorde.Tests.Contrib;
 
-/// <summary>A real BIND authoritative for test.example with TSIG-signed updates, and a Pebble whose validator
-/// resolves through that BIND (<c>pebble -dnsserver</c>) instead of challtestsrv.</summary>
-public sealed class BindPebbleFixture : IAsyncLifetime
-{
-    private BindServer? _bind;
-    private PebbleServer? _pebble;
-
-    internal BindServer Bind => _bind ?? throw new InvalidOperationException("not initialized");
-    public PebbleServer Pebble => _pebble ?? throw new InvalidOperationException("not initialized");
-
-    public async Task InitializeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _bind = await BindServer.StartAsync(timeout.Token);
-        _pebble = await PebbleServer.StartAsync(new PebbleOptions { DnsServer = _bind.Address }, timeout.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_pebble is not null) await _pebble.DisposeAsync();
-        if (_bind is not null) await _bind.DisposeAsync();
-    }
-}
-
 /// <summary>contrib/authenticators/dns01-nsupdate: RFC 2136 updates signed with TSIG reach a real BIND, Pebble
 /// validates dns-01 against that BIND — for a plain name and a wildcard — and the cleanup mode takes the record
 /// away again.</summary>
-public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixture<BindPebbleFixture>
+public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixture) : IClassFixture<PebbleBehindDnsFixture<BindServer>>
 {
     private const string Value1 = "n0T-a_real-digest-but-base64url-0123456789a";
     private const string Value2 = "An0ther-base64url-value_0123456789abcdefghi";
@@ -118,14 +94,14 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
 
         (await RunScriptAsync(record, Value1, ct)).Succeeded();
         (await RunScriptAsync(record, Value2, ct)).Succeeded();
-        Assert.Equal(new[] { Value1, Value2 }.Order(StringComparer.Ordinal), (await fixture.Bind.QueryTxtAsync(record, ct)).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { Value1, Value2 }.Order(StringComparer.Ordinal), (await fixture.Dns.QueryTxtAsync(record, ct)).Order(StringComparer.Ordinal));
 
         var removed = (await ContribScript.RunAsync(cleanup, "", NsupdateEnvironment(record, Value1), ct)).Succeeded();
         Assert.Equal($"deleted TXT {record} at 127.0.0.1", removed.Stdout.Trim());
-        Assert.Equal([Value2], await fixture.Bind.QueryTxtAsync(record, ct));
+        Assert.Equal([Value2], await fixture.Dns.QueryTxtAsync(record, ct));
 
         (await ContribScript.RunAsync(cleanup, "", NsupdateEnvironment(record, Value2), ct)).Succeeded();
-        Assert.Empty(await fixture.Bind.QueryTxtAsync(record, ct));
+        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
     }
 
     [Fact]
@@ -146,9 +122,9 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         var run = (await ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", environment, ct)).FailedNaming("dynamic update of " + record);
 
         Assert.Contains("BADSIG", run.Stderr, StringComparison.Ordinal);
-        foreach (var secret in new[] { fixture.Bind.KeySecret, keygen.Stdout.Split('"')[3] })
+        foreach (var secret in new[] { fixture.Dns.KeySecret, keygen.Stdout.Split('"')[3] })
             Assert.DoesNotContain(secret, run.Stdout + run.Stderr, StringComparison.Ordinal);
-        Assert.Empty(await fixture.Bind.QueryTxtAsync(record, ct));
+        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
     }
 
     [Fact]
@@ -182,25 +158,25 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
 
         (await ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", environment, ct)).FailedNaming(message);
 
-        Assert.Empty(await fixture.Bind.QueryTxtAsync("_acme-challenge.settings." + BindServer.Zone, ct));
+        Assert.Empty(await fixture.Dns.QueryTxtAsync("_acme-challenge.settings." + BindServer.Zone, ct));
     }
 
     private async Task<IReadOnlyList<string>> TxtAsync(string record)
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        return await fixture.Bind.QueryTxtAsync(record, ct);
+        return await fixture.Dns.QueryTxtAsync(record, ct);
     }
 
     private void AssertPebbleAskedBind(string record) =>
-        Assert.True(fixture.Bind.Log.Contains($"query: {record} IN TXT", StringComparison.OrdinalIgnoreCase),
-            $"BIND logged no TXT query for {record}:{Environment.NewLine}{fixture.Bind.Log}");
+        Assert.True(fixture.Dns.Log.Contains($"query: {record} IN TXT", StringComparison.OrdinalIgnoreCase),
+            $"BIND logged no TXT query for {record}:{Environment.NewLine}{fixture.Dns.Log}");
 
     private Dictionary<string, string> NsupdateEnvironment() => new()
     {
         ["NSUPDATE_SERVER"] = "127.0.0.1",
-        ["NSUPDATE_PORT"] = fixture.Bind.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["NSUPDATE_KEY"] = fixture.Bind.KeyFile,
+        ["NSUPDATE_PORT"] = fixture.Dns.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["NSUPDATE_KEY"] = fixture.Dns.KeyFile,
         ["NSUPDATE_TIMEOUT"] = "5",
     };
 
