@@ -1,0 +1,140 @@
+using Concorde.Tests.Support;
+using Xunit;
+
+namespace Concorde.Tests.Contrib;
+
+/// <summary>contrib/authenticators/dns01-lexicon on its own against a real PowerDNS, through lexicon's powerdns
+/// provider and PowerDNS's HTTP API: it finds the zone, adds its value next to others, waits until the server answers
+/// with it, deletes exactly its own value in cleanup, and fails in one line — never with a credential — when the
+/// provider refuses, the server does not have the record in time, or lexicon is missing.</summary>
+public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) : IClassFixture<DnsServerFixture<PowerDnsServer>>
+{
+    private const string Value1 = "n0T-a_real-digest-but-base64url-0123456789a";
+    /// <summary>base64url values may begin with "-": never taken for an option.</summary>
+    private const string Value2 = "-n0ther-base64url-value_0123456789abcdefghi";
+
+    [Fact]
+    public async Task Adds_its_value_next_to_another_and_cleanup_deletes_exactly_its_own()
+    {
+        const string record = "_acme-challenge.both." + PowerDnsServer.Zone;
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        using var bin = new TempDirectory("concorde-contrib-bin-");
+        var cleanup = ContribScript.LinkAsCleanup(bin.Path, ContribScript.Dns01Lexicon);
+
+        // No DNS01_LEXICON_ZONE: the zone comes from the SOA record in PowerDNS's answer.
+        var added = (await RunAsync(ContribScript.Dns01Lexicon, record, Value1, ct)).Succeeded();
+        Assert.Equal($"added TXT {record} in zone {PowerDnsServer.Zone} at powerdns; seen on 127.0.0.1", added.Stdout.Trim());
+        (await RunAsync(ContribScript.Dns01Lexicon, record, Value2, ct)).Succeeded();
+        Assert.Equal(new[] { Value1, Value2 }.Order(StringComparer.Ordinal), (await fixture.Dns.QueryTxtAsync(record, ct)).Order(StringComparer.Ordinal));
+
+        var removed = (await RunAsync(cleanup, record, Value1, ct)).Succeeded();
+        Assert.Equal($"deleted TXT {record} in zone {PowerDnsServer.Zone} at powerdns", removed.Stdout.Trim());
+        Assert.Equal([Value2], await fixture.Dns.QueryTxtAsync(record, ct));
+
+        (await RunAsync(cleanup, record, Value2, ct)).Succeeded();
+        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
+        var again = (await RunAsync(cleanup, record, Value2, ct)).Succeeded();
+        Assert.Contains("nothing to delete", again.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answers_dns_account_01_at_the_account_label_name()
+    {
+        const string record = "_ujmmovf2vn55tgye._acme-challenge.account." + PowerDnsServer.Zone;
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        var environment = ScriptEnvironment(record, Value1);
+        environment["CONCORDE_CHALLENGE_TYPE"] = "dns-account-01";
+
+        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).Succeeded();
+
+        Assert.Equal([Value1], await fixture.Dns.QueryTxtAsync(record, ct));
+    }
+
+    [Fact]
+    public async Task A_server_that_does_not_answer_with_the_value_in_time_is_named()
+    {
+        const string record = "_acme-challenge.unseen." + PowerDnsServer.Zone;
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        var environment = ScriptEnvironment(record, Value1);
+        // 127.0.0.2 is loopback too, but no DNS server listens there.
+        environment["DNS01_LEXICON_NAMESERVERS"] = "127.0.0.1 127.0.0.2";
+        environment["DNS01_LEXICON_WAIT"] = "3";
+
+        var run = await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct);
+
+        run.FailedNaming($"but the server 127.0.0.2 (port {fixture.Dns.Port}) does not answer with it after 3 s (DNS01_LEXICON_WAIT)");
+        Assert.Equal([Value1], await fixture.Dns.QueryTxtAsync(record, ct));
+    }
+
+    [Fact]
+    public async Task A_token_the_provider_refuses_fails_in_one_line_that_shows_no_credential()
+    {
+        const string record = "_acme-challenge.refused." + PowerDnsServer.Zone;
+        const string wrongToken = "wrong-token-0f9e8d7c6b5a";
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        var environment = ScriptEnvironment(record, Value1);
+        environment["LEXICON_POWERDNS_AUTH_TOKEN"] = wrongToken;
+
+        var run = (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct))
+            .FailedNaming($"dns01-lexicon: lexicon powerdns create of TXT {record} in zone {PowerDnsServer.Zone} failed: ");
+
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("401", run.Stderr, StringComparison.Ordinal);
+        foreach (var secret in new[] { wrongToken, fixture.Dns.ApiKey })
+            Assert.DoesNotContain(secret, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
+    }
+
+    [Fact]
+    public async Task Without_lexicon_the_script_says_which_package_to_install()
+    {
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        using var emptyPath = new TempDirectory("concorde-empty-path-");
+        var environment = ScriptEnvironment("_acme-challenge.nolexicon." + PowerDnsServer.Zone, Value1);
+        environment["PATH"] = emptyPath.Path;
+
+        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).FailedNaming("lexicon is not installed (Debian: apt-get install lexicon)");
+    }
+
+    [Theory]
+    [InlineData("LEXICON_PROVIDER", "", "LEXICON_PROVIDER is not set")]
+    [InlineData("LEXICON_PROVIDER", "powerdns --delegated example.com", "not a lexicon provider name")]
+    [InlineData("LEXICON_TTL", "60 --content x", "LEXICON_TTL must be a number")]
+    [InlineData("DNS01_LEXICON_WAIT", "soon", "DNS01_LEXICON_WAIT must be a number")]
+    [InlineData("DNS01_LEXICON_ZONE", "example.com;id", "not a plain DNS name")]
+    [InlineData("CONCORDE_DNS_NAME", "", "CONCORDE_DNS_NAME is not set")]
+    [InlineData("CONCORDE_DNS_NAME", "www.pdns.example.com", "does not start with _acme-challenge.")]
+    [InlineData("CONCORDE_DNS_VALUE", "", "CONCORDE_DNS_VALUE is not set")]
+    [InlineData("CONCORDE_DNS_VALUE", "--content=x", "not base64url")]
+    [InlineData("CONCORDE_CHALLENGE_TYPE", "http-01", "dns-01 only, not http-01")]
+    public async Task Missing_or_unsafe_settings_are_named_and_nothing_is_sent(string variable, string value, string message)
+    {
+        const string record = "_acme-challenge.settings." + PowerDnsServer.Zone;
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        var environment = ScriptEnvironment(record, Value1);
+        if (value.Length == 0) environment.Remove(variable);
+        else environment[variable] = value;
+
+        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).FailedNaming(message);
+
+        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
+    }
+
+    private Dictionary<string, string> ScriptEnvironment(string record, string value)
+    {
+        var environment = fixture.Dns.Dns01LexiconEnvironment();
+        environment["CONCORDE_CHALLENGE_TYPE"] = "dns-01";
+        environment["CONCORDE_DNS_NAME"] = record;
+        environment["CONCORDE_DNS_VALUE"] = value;
+        return environment;
+    }
+
+    private Task<ScriptRun> RunAsync(string program, string record, string value, CancellationToken ct) =>
+        ContribScript.RunAsync(program, "", ScriptEnvironment(record, value), ct);
+}
