@@ -62,10 +62,7 @@ public sealed class Dns01LexiconShamanTests(PebbleBehindDnsFixture<PowerDnsServe
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = fixture.Dns.Dns01LexiconEnvironment();
-        environment["CONCORDE_DNS_NAME"] = record;
-        environment["CONCORDE_DNS_VALUE"] = ForeignValue;
-        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).Succeeded();
+        (await new Dns01Script(ContribScript.Dns01Lexicon, fixture.Dns.Dns01LexiconEnvironment).RunAsync(record, ForeignValue, ct)).Succeeded();
     }
 
     private async Task<IReadOnlyList<string>> TxtAsync(string record)

@@ -20,21 +20,13 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var bin = new TempDirectory("concorde-contrib-bin-");
-        var cleanup = ContribScript.LinkAsCleanup(bin.Path, ContribScript.Dns01Lexicon);
 
         // No DNS01_LEXICON_ZONE: the zone comes from the SOA record in PowerDNS's answer.
-        var added = (await RunAsync(ContribScript.Dns01Lexicon, record, Value1, ct)).Succeeded();
+        var (added, removed) = await Script.AddTwoValuesAndCleanUpOneByOneAsync(record, Value1, Value2, fixture.Dns.QueryTxtAsync, ct);
+
         Assert.Equal($"added TXT {record} in zone {PowerDnsServer.Zone} at powerdns; seen on 127.0.0.1", added.Stdout.Trim());
-        (await RunAsync(ContribScript.Dns01Lexicon, record, Value2, ct)).Succeeded();
-        Assert.Equal(new[] { Value1, Value2 }.Order(StringComparer.Ordinal), (await fixture.Dns.QueryTxtAsync(record, ct)).Order(StringComparer.Ordinal));
-
-        var removed = (await RunAsync(cleanup, record, Value1, ct)).Succeeded();
         Assert.Equal($"deleted TXT {record} in zone {PowerDnsServer.Zone} at powerdns", removed.Stdout.Trim());
-        Assert.Equal([Value2], await fixture.Dns.QueryTxtAsync(record, ct));
-
-        (await RunAsync(cleanup, record, Value2, ct)).Succeeded();
-        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
-        var again = (await RunAsync(cleanup, record, Value2, ct)).Succeeded();
+        var again = (await Script.CleanupIn(bin.Path).RunAsync(record, Value2, ct)).Succeeded();
         Assert.Contains("nothing to delete", again.Stdout, StringComparison.Ordinal);
     }
 
@@ -44,10 +36,9 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         const string record = "_ujmmovf2vn55tgye._acme-challenge.account." + PowerDnsServer.Zone;
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = ScriptEnvironment(record, Value1);
-        environment["CONCORDE_CHALLENGE_TYPE"] = "dns-account-01";
+        var environment = Script.EnvironmentWith(record, Value1, "CONCORDE_CHALLENGE_TYPE", "dns-account-01");
 
-        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).Succeeded();
+        (await Script.RunAsync(environment, ct)).Succeeded();
 
         Assert.Equal([Value1], await fixture.Dns.QueryTxtAsync(record, ct));
     }
@@ -58,12 +49,11 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         const string record = "_acme-challenge.unseen." + PowerDnsServer.Zone;
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = ScriptEnvironment(record, Value1);
         // 127.0.0.2 is loopback too, but no DNS server listens there.
-        environment["DNS01_LEXICON_NAMESERVERS"] = "127.0.0.1 127.0.0.2";
+        var environment = Script.EnvironmentWith(record, Value1, "DNS01_LEXICON_NAMESERVERS", "127.0.0.1 127.0.0.2");
         environment["DNS01_LEXICON_WAIT"] = "3";
 
-        var run = await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct);
+        var run = await Script.RunAsync(environment, ct);
 
         run.FailedNaming($"but the server 127.0.0.2 (port {fixture.Dns.Port}) does not answer with it after 3 s (DNS01_LEXICON_WAIT)");
         Assert.Equal([Value1], await fixture.Dns.QueryTxtAsync(record, ct));
@@ -76,10 +66,9 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         const string wrongToken = "wrong-token-0f9e8d7c6b5a";
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = ScriptEnvironment(record, Value1);
-        environment["LEXICON_POWERDNS_AUTH_TOKEN"] = wrongToken;
+        var environment = Script.EnvironmentWith(record, Value1, "LEXICON_POWERDNS_AUTH_TOKEN", wrongToken);
 
-        var run = (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct))
+        var run = (await Script.RunAsync(environment, ct))
             .FailedNaming($"dns01-lexicon: lexicon powerdns create of TXT {record} in zone {PowerDnsServer.Zone} failed: ");
 
         Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -95,10 +84,9 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
         using var emptyPath = new TempDirectory("concorde-empty-path-");
-        var environment = ScriptEnvironment("_acme-challenge.nolexicon." + PowerDnsServer.Zone, Value1);
-        environment["PATH"] = emptyPath.Path;
+        var environment = Script.EnvironmentWith("_acme-challenge.nolexicon." + PowerDnsServer.Zone, Value1, "PATH", emptyPath.Path);
 
-        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).FailedNaming("lexicon is not installed (Debian: apt-get install lexicon)");
+        (await Script.RunAsync(environment, ct)).FailedNaming("lexicon is not installed (Debian: apt-get install lexicon)");
     }
 
     [Theory]
@@ -117,24 +105,12 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         const string record = "_acme-challenge.settings." + PowerDnsServer.Zone;
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = ScriptEnvironment(record, Value1);
-        if (value.Length == 0) environment.Remove(variable);
-        else environment[variable] = value;
+        var environment = Script.EnvironmentWith(record, Value1, variable, value);
 
-        (await ContribScript.RunAsync(ContribScript.Dns01Lexicon, "", environment, ct)).FailedNaming(message);
+        (await Script.RunAsync(environment, ct)).FailedNaming(message);
 
         Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
     }
 
-    private Dictionary<string, string> ScriptEnvironment(string record, string value)
-    {
-        var environment = fixture.Dns.Dns01LexiconEnvironment();
-        environment["CONCORDE_CHALLENGE_TYPE"] = "dns-01";
-        environment["CONCORDE_DNS_NAME"] = record;
-        environment["CONCORDE_DNS_VALUE"] = value;
-        return environment;
-    }
-
-    private Task<ScriptRun> RunAsync(string program, string record, string value, CancellationToken ct) =>
-        ContribScript.RunAsync(program, "", ScriptEnvironment(record, value), ct);
+    private Dns01Script Script => new(ContribScript.Dns01Lexicon, fixture.Dns.Dns01LexiconEnvironment);
 }

@@ -89,19 +89,10 @@ public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixtur
         const string record = "_acme-challenge.both." + BindServer.Zone;
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        using var bin = new TempDirectory("concorde-contrib-bin-");
-        var cleanup = ContribScript.LinkAsCleanup(bin.Path, ContribScript.Dns01Nsupdate);
 
-        (await RunScriptAsync(record, Value1, ct)).Succeeded();
-        (await RunScriptAsync(record, Value2, ct)).Succeeded();
-        Assert.Equal(new[] { Value1, Value2 }.Order(StringComparer.Ordinal), (await fixture.Dns.QueryTxtAsync(record, ct)).Order(StringComparer.Ordinal));
+        var (_, removed) = await Script.AddTwoValuesAndCleanUpOneByOneAsync(record, Value1, Value2, fixture.Dns.QueryTxtAsync, ct);
 
-        var removed = (await ContribScript.RunAsync(cleanup, "", NsupdateEnvironment(record, Value1), ct)).Succeeded();
         Assert.Equal($"deleted TXT {record} at 127.0.0.1", removed.Stdout.Trim());
-        Assert.Equal([Value2], await fixture.Dns.QueryTxtAsync(record, ct));
-
-        (await ContribScript.RunAsync(cleanup, "", NsupdateEnvironment(record, Value2), ct)).Succeeded();
-        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
     }
 
     [Fact]
@@ -116,10 +107,9 @@ public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixtur
             "-a", "hmac-sha256", BindServer.KeyName)).Succeeded();
         var wrongKey = keys.Combine("wrong.key");
         File.WriteAllText(wrongKey, keygen.Stdout);
-        var environment = NsupdateEnvironment(record, Value1);
-        environment["NSUPDATE_KEY"] = wrongKey;
+        var environment = Script.EnvironmentWith(record, Value1, "NSUPDATE_KEY", wrongKey);
 
-        var run = (await ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", environment, ct)).FailedNaming("dynamic update of " + record);
+        var run = (await Script.RunAsync(environment, ct)).FailedNaming("dynamic update of " + record);
 
         Assert.Contains("BADSIG", run.Stderr, StringComparison.Ordinal);
         foreach (var secret in new[] { fixture.Dns.KeySecret, keygen.Stdout.Split('"')[3] })
@@ -133,7 +123,7 @@ public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixtur
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
-        (await RunScriptAsync("_acme-challenge.www.other.example", Value1, ct)).FailedNaming("dynamic update of _acme-challenge.www.other.example");
+        (await Script.RunAsync("_acme-challenge.www.other.example", Value1, ct)).FailedNaming("dynamic update of _acme-challenge.www.other.example");
     }
 
     [Theory]
@@ -152,11 +142,9 @@ public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixtur
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = NsupdateEnvironment("_acme-challenge.settings." + BindServer.Zone, Value1);
-        if (value.Length == 0) environment.Remove(variable);
-        else environment[variable] = value;
+        var environment = Script.EnvironmentWith("_acme-challenge.settings." + BindServer.Zone, Value1, variable, value);
 
-        (await ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", environment, ct)).FailedNaming(message);
+        (await Script.RunAsync(environment, ct)).FailedNaming(message);
 
         Assert.Empty(await fixture.Dns.QueryTxtAsync("_acme-challenge.settings." + BindServer.Zone, ct));
     }
@@ -180,15 +168,5 @@ public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixtur
         ["NSUPDATE_TIMEOUT"] = "5",
     };
 
-    private Dictionary<string, string> NsupdateEnvironment(string record, string value)
-    {
-        var environment = NsupdateEnvironment();
-        environment["CONCORDE_CHALLENGE_TYPE"] = "dns-01";
-        environment["CONCORDE_DNS_NAME"] = record;
-        environment["CONCORDE_DNS_VALUE"] = value;
-        return environment;
-    }
-
-    private Task<ScriptRun> RunScriptAsync(string record, string value, CancellationToken ct) =>
-        ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", NsupdateEnvironment(record, value), ct);
+    private Dns01Script Script => new(ContribScript.Dns01Nsupdate, NsupdateEnvironment);
 }
