@@ -29,7 +29,7 @@ public sealed class Dns01LexiconShamanTests(PebbleBehindDnsFixture<PowerDnsServe
         var run = (await profile.RunAsync(fixture.Dns.Dns01LexiconEnvironment())).Exited(0);
 
         using var leaf = profile.AssertCertificate(name);
-        Assert.Contains($"INFO {name}: dns-01 authenticator dns01-lexicon stdout: added TXT {record} in zone {PowerDnsServer.Zone} at powerdns; seen on 127.0.0.1", run.Lines);
+        Assert.Contains($"INFO {name}: dns-01 authenticator dns01-lexicon stdout: added TXT {record} in zone {PowerDnsServer.Zone} at powerdns; seen on ns.{PowerDnsServer.Zone} (127.0.0.1)", run.Lines);
         Assert.Contains($"INFO {name}: dns-01 cleanup dns01-lexicon-cleanup stdout: deleted TXT {record} in zone {PowerDnsServer.Zone} at powerdns", run.Lines);
         Assert.True(fixture.Dns.WasAskedForTxt(record), $"PowerDNS logged no TXT query for {record}:{Environment.NewLine}{fixture.Dns.Log}");
         Assert.DoesNotContain(fixture.Dns.ApiKey, run.Stdout + run.Stderr, StringComparison.Ordinal);

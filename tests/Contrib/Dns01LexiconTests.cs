@@ -21,10 +21,11 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
         using var _ = deadline;
         using var bin = new TempDirectory("concorde-contrib-bin-");
 
-        // No DNS01_LEXICON_ZONE: the zone comes from the SOA record in PowerDNS's answer.
+        // No DNS01_LEXICON_ZONE or _NAMESERVERS: the zone comes from the SOA record in PowerDNS's answer, the server
+        // to check from the zone's NS record and its address record.
         var (added, removed) = await Script.AddTwoValuesAndCleanUpOneByOneAsync(record, Value1, Value2, fixture.Dns.QueryTxtAsync, ct);
 
-        Assert.Equal($"added TXT {record} in zone {PowerDnsServer.Zone} at powerdns; seen on 127.0.0.1", added.Stdout.Trim());
+        Assert.Equal($"added TXT {record} in zone {PowerDnsServer.Zone} at powerdns; seen on ns.{PowerDnsServer.Zone} (127.0.0.1)", added.Stdout.Trim());
         Assert.Equal($"deleted TXT {record} in zone {PowerDnsServer.Zone} at powerdns", removed.Stdout.Trim());
         var again = (await Script.CleanupIn(bin.Path).RunAsync(record, Value2, ct)).Succeeded();
         Assert.Contains("nothing to delete", again.Stdout, StringComparison.Ordinal);
@@ -55,8 +56,18 @@ public sealed class Dns01LexiconTests(DnsServerFixture<PowerDnsServer> fixture) 
 
         var run = await Script.RunAsync(environment, ct);
 
-        run.FailedNaming($"but the server 127.0.0.2 (port {fixture.Dns.Port}) does not answer with it after 3 s (DNS01_LEXICON_WAIT)");
+        run.FailedNaming($"but the server 127.0.0.2 port {fixture.Dns.Port} does not answer with it after 3 s (DNS01_LEXICON_WAIT)");
         Assert.Equal([Value1], await fixture.Dns.QueryTxtAsync(record, ct));
+    }
+
+    [Fact]
+    public async Task A_name_in_no_zone_the_resolver_knows_fails_before_lexicon_is_asked()
+    {
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+
+        (await Script.RunAsync("_acme-challenge.www.other.example", Value1, ct))
+            .FailedNaming($"no SOA record in the answer for _acme-challenge.www.other.example from 127.0.0.1 port {fixture.Dns.Port}: cannot tell its zone; set DNS01_LEXICON_ZONE");
     }
 
     [Fact]

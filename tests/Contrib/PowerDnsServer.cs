@@ -73,14 +73,14 @@ public sealed class PowerDnsServer : ITestDnsServer<PowerDnsServer>
     public bool WasAskedForTxt(string name) => Log.Contains($"wants '{name}|TXT'", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What contrib/authenticators/dns01-lexicon needs to publish here through lexicon's powerdns provider and
-    /// to check this server (instead of the zone's NS records) for the record; lexicon's public suffix cache stays
-    /// in the server's directory.</summary>
+    /// to look up the zone, its NS record and that server's address here too (as the system's resolver would); lexicon's
+    /// public suffix cache stays in the server's directory.</summary>
     public Dictionary<string, string> Dns01LexiconEnvironment() => new()
     {
         ["LEXICON_PROVIDER"] = "powerdns",
         ["LEXICON_POWERDNS_AUTH_TOKEN"] = ApiKey,
         ["LEXICON_POWERDNS_PDNS_SERVER"] = ApiUrl,
-        ["DNS01_LEXICON_NAMESERVERS"] = "127.0.0.1",
+        ["DNS01_LEXICON_RESOLVER"] = "127.0.0.1",
         ["DNS01_LEXICON_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["DNS01_LEXICON_WAIT"] = "10",
         ["TLDEXTRACT_CACHE_PATH"] = _directory.Combine("tldextract"),
