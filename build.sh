@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build.sh        publish the Native-AOT binary out/concorde and the out/shaman symlink
-# build.sh test   install what the tests need (pebble), publish, run every test
+# build.sh test   install what the tests need (pebble, PowerDNS, lexicon, ...), publish, run every test
 # build.sh demo   publish, start a local Pebble, issue a certificate with shaman, show it, stop Pebble
 # build.sh deb    publish, then package out/concorde_<version>_<arch>.deb (contrib/deb/build-deb.sh)
 set -euo pipefail
@@ -9,9 +9,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 
-need_packages() { # need_packages CMD:PACKAGE ... — install the Debian packages of missing commands
+need_packages() { # need_packages CMD:PACKAGE ... — install the Debian packages of missing commands (or files: /path:PACKAGE)
   local missing=() pair
-  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  for pair in "$@"; do
+    case $pair in
+      /*) [ -e "${pair%%:*}" ] || missing+=("${pair#*:}") ;;
+      *) command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}") ;;
+    esac
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing ${missing[*]}"
@@ -40,7 +45,8 @@ case "${1:-build}" in
     publish ;;
   test)
     need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck promtool:prometheus prometheus-node-exporter:prometheus-node-exporter aiosmtpd:python3-aiosmtpd msmtp:msmtp \
-      "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian nginx:nginx-light caddy:caddy
+      "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian nginx:nginx-light caddy:caddy \
+      lexicon:lexicon /usr/sbin/pdns_server:pdns-server /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql:pdns-backend-sqlite3 sqlite3:sqlite3 dig:bind9-dnsutils
     # The style in .editorconfig is checked, not just suggested.
     dotnet format concorde.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format"; exit 1; }
     dotnet format tests/concorde.tests.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format tests/concorde.tests.csproj"; exit 1; }

@@ -55,7 +55,8 @@ for unit in shaman@.service shaman@.timer; do
     sed 's:/usr/local/bin/shaman:/usr/bin/shaman:g' "$contrib/systemd/$unit" > "$root/usr/lib/systemd/system/$unit"
 done
 sed 's:/usr/local/bin/shaman:/usr/bin/shaman:g' "$contrib/cron/shaman" > "$doc/examples/cron/shaman"
-install -D -m 0755 -t "$doc/examples/authenticators" "$contrib/authenticators/http01-webroot" "$contrib/authenticators/dns01-nsupdate"
+install -D -m 0755 -t "$doc/examples/authenticators" "$contrib/authenticators/http01-webroot" "$contrib/authenticators/dns01-nsupdate" \
+    "$contrib/authenticators/dns01-lexicon"
 install -D -m 0755 -t "$doc/examples/deploy" "$contrib/deploy/reload-nginx"
 install -D -m 0755 -t "$doc/examples/notify" "$contrib/notify/mail" "$contrib/notify/webhook"
 install -D -m 0644 "$contrib/deb/lintian-overrides" "$root/usr/share/lintian/overrides/concorde"

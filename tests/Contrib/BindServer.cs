@@ -8,7 +8,7 @@ namespace Concorde.Tests.Contrib;
 /// with the TSIG key in <see cref="KeyFile"/> (made by <c>tsig-keygen</c>). No recursion, no rndc control channel, no IPv6.
 /// Dispose to kill it and delete the directory.
 /// </summary>
-internal sealed class BindServer : IAsyncDisposable
+public sealed class BindServer : ITestDnsServer<BindServer>
 {
     public const string Zone = "test.example";
     public const string KeyName = "concorde-contrib-test";
@@ -58,14 +58,7 @@ internal sealed class BindServer : IAsyncDisposable
             server => (server.Port, server.Log));
 
     /// <summary>The TXT strings at <paramref name="name"/> as this server answers them (dig +short, quotes removed).</summary>
-    public async Task<IReadOnlyList<string>> QueryTxtAsync(string name, CancellationToken ct)
-    {
-        var dig = await ContribScript.RunAsync(ContribScript.Locate("dig", "bind9-dnsutils"), stdin: "",
-            environment: new Dictionary<string, string>(), ct,
-            "@127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "+short", "+norecurse", "+time=2", "+tries=2", "TXT", name);
-        if (dig.ExitCode != 0) throw new InvalidOperationException($"dig failed:{Environment.NewLine}{dig}");
-        return dig.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Trim().Trim('"')).ToList();
-    }
+    public Task<IReadOnlyList<string>> QueryTxtAsync(string name, CancellationToken ct) => DnsLookup.TxtAsync(Port, name, ct);
 
     /// <summary>-g: foreground, log to stderr; -p: the port (listen-on in the config names it too).</summary>
     private void StartNamed() =>

@@ -12,6 +12,7 @@ internal static class ContribScript
 
     public static string Http01Webroot => PathOf("authenticators/http01-webroot");
     public static string Dns01Nsupdate => PathOf("authenticators/dns01-nsupdate");
+    public static string Dns01Lexicon => PathOf("authenticators/dns01-lexicon");
     public static string ReloadNginx => PathOf("deploy/reload-nginx");
     public static string NotifyMail => PathOf("notify/mail");
     public static string NotifyWebhook => PathOf("notify/webhook");

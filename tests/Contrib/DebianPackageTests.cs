@@ -21,6 +21,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
         "lrwxrwxrwx ./usr/share/bash-completion/completions/shaman -> concorde",
         "-rw-r--r-- ./usr/share/doc/concorde/changelog.gz",
         "-rw-r--r-- ./usr/share/doc/concorde/copyright",
+        "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/dns01-lexicon",
         "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/dns01-nsupdate",
         "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/http01-webroot",
         "-rw-r--r-- ./usr/share/doc/concorde/examples/cron/shaman",

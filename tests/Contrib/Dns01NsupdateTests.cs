@@ -5,34 +5,10 @@ using Xunit;
 
 namespace Concorde.Tests.Contrib;
 
-/// <summary>A real BIND authoritative for test.example with TSIG-signed updates, and a Pebble whose validator
-/// resolves through that BIND (<c>pebble -dnsserver</c>) instead of challtestsrv.</summary>
-public sealed class BindPebbleFixture : IAsyncLifetime
-{
-    private BindServer? _bind;
-    private PebbleServer? _pebble;
-
-    internal BindServer Bind => _bind ?? throw new InvalidOperationException("not initialized");
-    public PebbleServer Pebble => _pebble ?? throw new InvalidOperationException("not initialized");
-
-    public async Task InitializeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _bind = await BindServer.StartAsync(timeout.Token);
-        _pebble = await PebbleServer.StartAsync(new PebbleOptions { DnsServer = _bind.Address }, timeout.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_pebble is not null) await _pebble.DisposeAsync();
-        if (_bind is not null) await _bind.DisposeAsync();
-    }
-}
-
 /// <summary>contrib/authenticators/dns01-nsupdate: RFC 2136 updates signed with TSIG reach a real BIND, Pebble
 /// validates dns-01 against that BIND — for a plain name and a wildcard — and the cleanup mode takes the record
 /// away again.</summary>
-public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixture<BindPebbleFixture>
+public sealed class Dns01NsupdateTests(PebbleBehindDnsFixture<BindServer> fixture) : IClassFixture<PebbleBehindDnsFixture<BindServer>>
 {
     private const string Value1 = "n0T-a_real-digest-but-base64url-0123456789a";
     private const string Value2 = "An0ther-base64url-value_0123456789abcdefghi";
@@ -113,19 +89,10 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         const string record = "_acme-challenge.both." + BindServer.Zone;
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        using var bin = new TempDirectory("concorde-contrib-bin-");
-        var cleanup = ContribScript.LinkAsCleanup(bin.Path, ContribScript.Dns01Nsupdate);
 
-        (await RunScriptAsync(record, Value1, ct)).Succeeded();
-        (await RunScriptAsync(record, Value2, ct)).Succeeded();
-        Assert.Equal(new[] { Value1, Value2 }.Order(StringComparer.Ordinal), (await fixture.Bind.QueryTxtAsync(record, ct)).Order(StringComparer.Ordinal));
+        var (_, removed) = await Script.AddTwoValuesAndCleanUpOneByOneAsync(record, Value1, Value2, fixture.Dns.QueryTxtAsync, ct);
 
-        var removed = (await ContribScript.RunAsync(cleanup, "", NsupdateEnvironment(record, Value1), ct)).Succeeded();
         Assert.Equal($"deleted TXT {record} at 127.0.0.1", removed.Stdout.Trim());
-        Assert.Equal([Value2], await fixture.Bind.QueryTxtAsync(record, ct));
-
-        (await ContribScript.RunAsync(cleanup, "", NsupdateEnvironment(record, Value2), ct)).Succeeded();
-        Assert.Empty(await fixture.Bind.QueryTxtAsync(record, ct));
     }
 
     [Fact]
@@ -140,15 +107,14 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
             "-a", "hmac-sha256", BindServer.KeyName)).Succeeded();
         var wrongKey = keys.Combine("wrong.key");
         File.WriteAllText(wrongKey, keygen.Stdout);
-        var environment = NsupdateEnvironment(record, Value1);
-        environment["NSUPDATE_KEY"] = wrongKey;
+        var environment = Script.EnvironmentWith(record, Value1, "NSUPDATE_KEY", wrongKey);
 
-        var run = (await ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", environment, ct)).FailedNaming("dynamic update of " + record);
+        var run = (await Script.RunAsync(environment, ct)).FailedNaming("dynamic update of " + record);
 
         Assert.Contains("BADSIG", run.Stderr, StringComparison.Ordinal);
-        foreach (var secret in new[] { fixture.Bind.KeySecret, keygen.Stdout.Split('"')[3] })
+        foreach (var secret in new[] { fixture.Dns.KeySecret, keygen.Stdout.Split('"')[3] })
             Assert.DoesNotContain(secret, run.Stdout + run.Stderr, StringComparison.Ordinal);
-        Assert.Empty(await fixture.Bind.QueryTxtAsync(record, ct));
+        Assert.Empty(await fixture.Dns.QueryTxtAsync(record, ct));
     }
 
     [Fact]
@@ -157,7 +123,7 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
 
-        (await RunScriptAsync("_acme-challenge.www.other.example", Value1, ct)).FailedNaming("dynamic update of _acme-challenge.www.other.example");
+        (await Script.RunAsync("_acme-challenge.www.other.example", Value1, ct)).FailedNaming("dynamic update of _acme-challenge.www.other.example");
     }
 
     [Theory]
@@ -176,43 +142,31 @@ public sealed class Dns01NsupdateTests(BindPebbleFixture fixture) : IClassFixtur
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var environment = NsupdateEnvironment("_acme-challenge.settings." + BindServer.Zone, Value1);
-        if (value.Length == 0) environment.Remove(variable);
-        else environment[variable] = value;
+        var environment = Script.EnvironmentWith("_acme-challenge.settings." + BindServer.Zone, Value1, variable, value);
 
-        (await ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", environment, ct)).FailedNaming(message);
+        (await Script.RunAsync(environment, ct)).FailedNaming(message);
 
-        Assert.Empty(await fixture.Bind.QueryTxtAsync("_acme-challenge.settings." + BindServer.Zone, ct));
+        Assert.Empty(await fixture.Dns.QueryTxtAsync("_acme-challenge.settings." + BindServer.Zone, ct));
     }
 
     private async Task<IReadOnlyList<string>> TxtAsync(string record)
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        return await fixture.Bind.QueryTxtAsync(record, ct);
+        return await fixture.Dns.QueryTxtAsync(record, ct);
     }
 
     private void AssertPebbleAskedBind(string record) =>
-        Assert.True(fixture.Bind.Log.Contains($"query: {record} IN TXT", StringComparison.OrdinalIgnoreCase),
-            $"BIND logged no TXT query for {record}:{Environment.NewLine}{fixture.Bind.Log}");
+        Assert.True(fixture.Dns.Log.Contains($"query: {record} IN TXT", StringComparison.OrdinalIgnoreCase),
+            $"BIND logged no TXT query for {record}:{Environment.NewLine}{fixture.Dns.Log}");
 
     private Dictionary<string, string> NsupdateEnvironment() => new()
     {
         ["NSUPDATE_SERVER"] = "127.0.0.1",
-        ["NSUPDATE_PORT"] = fixture.Bind.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["NSUPDATE_KEY"] = fixture.Bind.KeyFile,
+        ["NSUPDATE_PORT"] = fixture.Dns.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["NSUPDATE_KEY"] = fixture.Dns.KeyFile,
         ["NSUPDATE_TIMEOUT"] = "5",
     };
 
-    private Dictionary<string, string> NsupdateEnvironment(string record, string value)
-    {
-        var environment = NsupdateEnvironment();
-        environment["CONCORDE_CHALLENGE_TYPE"] = "dns-01";
-        environment["CONCORDE_DNS_NAME"] = record;
-        environment["CONCORDE_DNS_VALUE"] = value;
-        return environment;
-    }
-
-    private Task<ScriptRun> RunScriptAsync(string record, string value, CancellationToken ct) =>
-        ContribScript.RunAsync(ContribScript.Dns01Nsupdate, "", NsupdateEnvironment(record, value), ct);
+    private Dns01Script Script => new(ContribScript.Dns01Nsupdate, NsupdateEnvironment);
 }

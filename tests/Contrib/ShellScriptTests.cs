@@ -11,6 +11,7 @@ public sealed class ShellScriptTests
     {
         "authenticators/http01-webroot",
         "authenticators/dns01-nsupdate",
+        "authenticators/dns01-lexicon",
         "deploy/reload-nginx",
     };
 

@@ -9,30 +9,10 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>A real BIND for the dns-account-01 tests (Pebble 2.4 has no dns-account-01: the scripted CA validates
-/// by asking this BIND).</summary>
-public sealed class BindFixture : IAsyncLifetime
-{
-    private BindServer? _bind;
-
-    internal BindServer Bind => _bind ?? throw new InvalidOperationException("not initialized");
-
-    public async Task InitializeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        _bind = await BindServer.StartAsync(timeout.Token);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_bind is not null) await _bind.DisposeAsync();
-    }
-}
-
 /// <summary>dns-account-01 end to end: shaman hands contrib/authenticators/dns01-nsupdate the account-specific
 /// record name, the script puts the TXT record into a real BIND, and the scripted CA validates it by querying that
 /// BIND (dig) for _&lt;account label&gt;._acme-challenge.&lt;name&gt; with the dns-01 value.</summary>
-public sealed class ShamanDnsAccountTests(BindFixture fixture) : IClassFixture<BindFixture>
+public sealed class ShamanDnsAccountTests(DnsServerFixture<BindServer> fixture) : IClassFixture<DnsServerFixture<BindServer>>
 {
     private const string Token = "dns-account-token_1";
     private const string Wrapper = "nsupdate-test-bind.sh";
@@ -104,14 +84,14 @@ public sealed class ShamanDnsAccountTests(BindFixture fixture) : IClassFixture<B
     private IReadOnlyList<string> QueryTxt(string name)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        return fixture.Bind.QueryTxtAsync(name, timeout.Token).GetAwaiter().GetResult();
+        return fixture.Dns.QueryTxtAsync(name, timeout.Token).GetAwaiter().GetResult();
     }
 
     private Dictionary<string, string> NsupdateEnvironment() => new()
     {
         ["NSUPDATE_SERVER"] = "127.0.0.1",
-        ["NSUPDATE_PORT"] = fixture.Bind.Port.ToString(CultureInfo.InvariantCulture),
-        ["NSUPDATE_KEY"] = fixture.Bind.KeyFile,
+        ["NSUPDATE_PORT"] = fixture.Dns.Port.ToString(CultureInfo.InvariantCulture),
+        ["NSUPDATE_KEY"] = fixture.Dns.KeyFile,
         ["NSUPDATE_TIMEOUT"] = "5",
     };
 

@@ -10,7 +10,7 @@ namespace Concorde.Tests.Shaman;
 /// <summary>dns-persist-01 (draft-ietf-acme-dns-persist) against a scripted CA (Pebble 2.4 has no dns-persist-01)
 /// that validates by asking a real BIND for _validation-persist.&lt;name&gt;, where the test — as the administrator
 /// would — put the record with nsupdate. The challenge carries no token, only issuer-domain-names.</summary>
-public sealed class ShamanDnsPersistTests(BindFixture fixture) : IClassFixture<BindFixture>
+public sealed class ShamanDnsPersistTests(DnsServerFixture<BindServer> fixture) : IClassFixture<DnsServerFixture<BindServer>>
 {
     private const string Issuer = "ca.test";
     private static readonly DateTimeOffset Now = new(2030, 3, 1, 0, 0, 0, TimeSpan.Zero);
@@ -93,7 +93,7 @@ public sealed class ShamanDnsPersistTests(BindFixture fixture) : IClassFixture<B
         {
             var record = $"_validation-persist.{identifier}";
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var values = fixture.Bind.QueryTxtAsync(record, timeout.Token).GetAwaiter().GetResult();
+            var values = fixture.Dns.QueryTxtAsync(record, timeout.Token).GetAwaiter().GetResult();
             return values.Any(v => v.StartsWith($"{Issuer};", StringComparison.Ordinal) && v.Contains($"accounturi={Account}", StringComparison.Ordinal))
                 ? null
                 : $"no dns-persist-01 record for {Issuer} at {record}";
@@ -102,10 +102,10 @@ public sealed class ShamanDnsPersistTests(BindFixture fixture) : IClassFixture<B
     private async Task AddRecordAsync(string name, string value)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var update = $"server 127.0.0.1 {fixture.Bind.Port}\nupdate add {name}. 60 IN TXT \"{value}\"\nsend\n";
+        var update = $"server 127.0.0.1 {fixture.Dns.Port}\nupdate add {name}. 60 IN TXT \"{value}\"\nsend\n";
         var run = await ContribScript.RunAsync(ContribScript.Locate("nsupdate", "bind9-dnsutils"), update, new Dictionary<string, string>(),
-            timeout.Token, "-k", fixture.Bind.KeyFile);
+            timeout.Token, "-k", fixture.Dns.KeyFile);
         run.Succeeded();
-        Assert.Contains(value, await fixture.Bind.QueryTxtAsync(name, timeout.Token));
+        Assert.Contains(value, await fixture.Dns.QueryTxtAsync(name, timeout.Token));
     }
 }
