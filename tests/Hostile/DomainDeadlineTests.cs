@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 

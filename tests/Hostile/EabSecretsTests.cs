@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Cli;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 

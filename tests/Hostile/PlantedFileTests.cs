@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Concorde.Acme.Files;
 using Concorde.Acme.Keys;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 

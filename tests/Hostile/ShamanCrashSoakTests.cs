@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Concorde.Acme.Wire;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

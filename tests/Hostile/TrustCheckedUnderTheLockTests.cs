@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Concorde.Tests.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Support;
+namespace Concorde.Tests.Acme;
 
 public sealed class PebbleServerTests(PebbleFixture fixture) : IClassFixture<PebbleFixture>
 {

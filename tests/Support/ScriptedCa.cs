@@ -6,7 +6,7 @@ using System.Text.Json;
 using Concorde.Acme.Crypto;
 using Concorde.Tests.Support;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>
 /// A scripted ACME CA for what Pebble 2.4 cannot show shaman (ARI, `replaces`, profiles): <see cref="ScriptedAcme"/>'s

@@ -1,6 +1,6 @@
 using Concorde.Tests.Support;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>Programs for a <see cref="ShamanProfile"/> that write down how shaman called them — every CONCORDE_*
 /// variable and the whole stdin, one file pair per call under calls/ — and then run another program of the profile

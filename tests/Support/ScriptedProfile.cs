@@ -8,7 +8,7 @@ using Concorde.Shaman;
 using Concorde.Tests.Support;
 using Xunit;
 
-namespace Concorde.Tests.Shaman;
+namespace Concorde.Tests.Support;
 
 /// <summary>A profile directory for in-process runs against a <see cref="ScriptedCa"/>: an account key with its
 /// recorded account, P-384 domain keys, and optionally an existing certificate, as an earlier run would have
