@@ -12,7 +12,7 @@ public static class AuthenticatorAvailability
     public static string? Problem(DomainSettings domain, ProfileSettings settings, Func<string, string?> resolve)
     {
         // dns-persist-01 is answered without a program: the standing record does the work.
-        if (domain.PersistSetting(settings) is not null) return null;
+        if (domain.Effective.Persist is not null) return null;
         var configured = domain.Authenticators.Select(a => (Where: "its own", a.Key, a.Value))
             .Concat(settings.Authenticators.Select(a => (Where: "the profile's", a.Key, a.Value)))
             .ToList();

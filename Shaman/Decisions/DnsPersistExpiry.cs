@@ -13,7 +13,7 @@ public static class DnsPersistExpiry
         var text = new StringBuilder();
         foreach (var domain in settings.Domains)
         {
-            if (domain.PersistSetting(settings)?.Until is not { } until || until - now >= DnsPersistSetting.WarnBefore) continue;
+            if (domain.Effective.Persist?.Until is not { } until || until - now >= DnsPersistSetting.WarnBefore) continue;
             var when = until.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
             text.Append(until <= now
                 ? $"WARNING: the dns-persist-01 record of {domain.Name} expired at {when} UTC (persistUntil); the CA no longer accepts it: create a new one (`concorde ... dns-persist-record`) and update \"persist\"\n"

@@ -12,8 +12,8 @@ public sealed class CertificateDeployer(DomainSettings domain, ShamanContext con
 
     private string Name => domain.Name;
     private string CertificatePath => context.Document.ResolvePath(domain.CertificateFileName);
-    private string? DeployProgram => domain.Deploy ?? context.Settings.Deploy;
-    private IReadOnlyList<VerifyEndpoint> Endpoints => domain.VerifyEndpoints(context.Settings);
+    private string? DeployProgram => domain.Effective.Deploy;
+    private IReadOnlyList<VerifyEndpoint> Endpoints => domain.Effective.Verify;
 
     public async Task WriteIfChangedAsync(string pem, CancellationToken ct)
     {
@@ -29,13 +29,13 @@ public sealed class CertificateDeployer(DomainSettings domain, ShamanContext con
 
     /// <summary>Whether the certificate on disk still waits for its deploy program or for an endpoint to serve it:
     /// then every run deploys and checks again, whatever else holds the domain back (a backoff, a failed order).</summary>
-    public bool HasPendingWork => IsBehind(domain, context.Settings, state) || (Endpoints.Count > 0 && state.ServedOk is null && File.Exists(CertificatePath));
+    public bool HasPendingWork => IsBehind(domain, state.Snapshot()) || (Endpoints.Count > 0 && state.ServedOk is null && File.Exists(CertificatePath));
 
     /// <summary>The certificate on disk is not known to be in service: its deploy program has not succeeded for it, or
     /// the last check of `verify` saw an endpoint serve something else. What `--status`, the metrics and notify call
     /// a deploy failure.</summary>
-    public static bool IsBehind(DomainSettings domain, ProfileSettings settings, DomainState state) =>
-        (state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null) || (state.ServedOk == false && domain.VerifyEndpoints(settings).Count > 0);
+    public static bool IsBehind(DomainSettings domain, DomainRecord record) =>
+        (record.DeployPending && domain.Effective.Deploy is not null) || (record.ServedOk == false && domain.Effective.Verify.Count > 0);
 
     /// <summary>A failure is reported, but the certificate stays: issuing again would not help. A failed deploy is
     /// still followed by the `verify` check, so what is served is known (and reported) at once, not a stale "yes".</summary>

@@ -16,9 +16,9 @@ public sealed record VerifyEndpoint(string Host, int Port)
     internal static IReadOnlyList<VerifyEndpoint>? ParseList(JsonObject obj, string where)
     {
         if (obj["verify"] is null) return null;
-        return ProfileSettings.StringList(obj["verify"], $"{where}\"verify\"").Select(text => Parse(text) is var (endpoint, problem) && endpoint is not null
+        return JsonFields.StringList(obj["verify"], $"{where}\"verify\"").Select(text => Parse(text) is var (endpoint, problem) && endpoint is not null
             ? endpoint
-            : throw ProfileSettings.Error($"{where}\"verify\": \"{Printable(text)}\" {problem}")).ToList();
+            : throw JsonFields.Error($"{where}\"verify\": \"{Printable(text)}\" {problem}")).ToList();
     }
 
     /// <summary>The endpoint, or null and why not, phrased to follow the quoted text.</summary>

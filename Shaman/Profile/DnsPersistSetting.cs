@@ -18,12 +18,12 @@ public sealed record DnsPersistSetting(DateTimeOffset? Until)
         var node = obj["persist"];
         if (node is null) return null;
         if (node is not JsonObject persist)
-            throw ProfileSettings.Error($"{where}\"persist\" must be an object, {{}} or {{\"until\": \"2027-06-01\"}}, found {ProfileSettings.Kind(node)}");
+            throw JsonFields.Error($"{where}\"persist\" must be an object, {{}} or {{\"until\": \"2027-06-01\"}}, found {JsonFields.Kind(node)}");
         if (persist["until"] is null) return new DnsPersistSetting((DateTimeOffset?)null);
         if (persist["until"] is not JsonValue value || value.GetValueKind() != JsonValueKind.String ||
             !DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var until))
-            throw ProfileSettings.Error($"{where}\"persist\": \"until\" must be a date or time as text, e.g. \"2027-06-01\" or \"2027-06-01T00:00:00Z\"");
+            throw JsonFields.Error($"{where}\"persist\": \"until\" must be a date or time as text, e.g. \"2027-06-01\" or \"2027-06-01T00:00:00Z\"");
         return new DnsPersistSetting(until);
     }
 }

@@ -14,10 +14,6 @@ public sealed class DomainState(ProfileDocument document, string name)
     private const string KeyField = "key";
     private const string OrderField = "order_id";
     private const string CertificateField = "certificate_id";
-    private const string FailuresField = "failures";
-    private const string LastFailureField = "lastFailure";
-    private const string LastErrorField = "lastError";
-    private const string RetryAfterField = "retryAfter";
     private const string ReplacesField = "replaces";
     private const string RenewalInfoField = "renewalInfo";
     private const string DeployPendingField = "deployPending";
@@ -25,20 +21,20 @@ public sealed class DomainState(ProfileDocument document, string name)
 
     /// <summary>Every state field shaman (and the Python tool: `key`, `order_id`, `certificate_id`) records for a domain.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        [KeyField, OrderField, CertificateField, FailuresField, LastFailureField, LastErrorField, RetryAfterField, ReplacesField, RenewalInfoField, DeployPendingField, ServedOkField];
+        [KeyField, OrderField, CertificateField, .. FailureFields.Domain.Names, ReplacesField, RenewalInfoField, DeployPendingField, ServedOkField];
 
     /// <summary>What belongs to the CA rather than to the administrator: forgotten when `server` names another CA.</summary>
     private static readonly string[] CaStateFields =
-        [OrderField, CertificateField, ReplacesField, RenewalInfoField, FailuresField, LastFailureField, LastErrorField, RetryAfterField];
+        [OrderField, CertificateField, ReplacesField, RenewalInfoField, .. FailureFields.Domain.Names];
 
     /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
     internal static void Validate(JsonObject domain, string where)
     {
-        foreach (var field in new[] { KeyField, LastFailureField, LastErrorField, RetryAfterField, ReplacesField })
-            ProfileSettings.OptionalString(domain, field, where);
-        ProfileSettings.OptionalUrl(domain, OrderField, where);
-        ProfileSettings.OptionalUrl(domain, CertificateField, where);
-        ProfileSettings.OptionalNumber(domain, FailuresField, "a count", 0);
+        foreach (var field in new[] { KeyField, ReplacesField })
+            JsonFields.OptionalString(domain, field, where);
+        JsonFields.OptionalUrl(domain, OrderField, where);
+        JsonFields.OptionalUrl(domain, CertificateField, where);
+        FailureFields.Domain.Validate(domain, where);
     }
 
     /// <summary>The key file, relative to the profile directory; null until shaman created or adopted one.</summary>
@@ -47,31 +43,14 @@ public sealed class DomainState(ProfileDocument document, string name)
     public string? CertificateId => document.Get(name, CertificateField);
     public Uri? OrderUrl => Url(OrderId);
     public Uri? CertificateUrl => Url(CertificateId);
-    public string? LastError => document.Get(name, LastErrorField);
     /// <summary>The ARI certificate ID of the certificate the next order replaces (RFC 9773 §5).</summary>
     public string? Replaces => document.Get(name, ReplacesField);
 
-    public int Failures => ReadCount(document.GetNode(name, FailuresField));
+    /// <summary>The domain's failure record, for the backoff.</summary>
+    public FailureRecord Failure => FailureFields.Domain.Read(f => document.GetNode(name, f));
 
-    /// <summary>A count as read from the file (a double) or as set in this run (an int: a JsonValue answers only
-    /// for the type it holds); anything else counts as 0.</summary>
-    internal static int ReadCount(JsonNode? node)
-    {
-        if (node is not JsonValue value) return 0;
-        double count;
-        if (value.TryGetValue<double>(out var number)) count = number;
-        else if (value.TryGetValue<int>(out var whole)) count = whole;
-        else return 0;
-        return (int)Math.Clamp(count, 0, int.MaxValue);
-    }
-
-    public DateTimeOffset? LastFailure => ParseTime(document.Get(name, LastFailureField));
-
-    /// <summary>When the CA asked the last failed attempt to wait until (Retry-After).</summary>
-    public DateTimeOffset? RetryAfter => ParseTime(document.Get(name, RetryAfterField));
-
-    public DateTimeOffset? BackoffUntil =>
-        Failures > 0 && LastFailure is { } last ? FailureBackoff.NextAttempt(Failures, last, RetryAfter) : null;
+    /// <summary>Everything recorded for the domain, at once: what <see cref="DomainDecision"/> decides from.</summary>
+    public DomainRecord Snapshot() => new(KeyFile, OrderId, CertificateId, Failure, Replaces, RenewalInfo, DeployPending, ServedOk);
 
     /// <summary>The last renewal information recorded; null when shaman never asked, e.g. for a certificate the Python
     /// tool issued.</summary>
@@ -128,7 +107,7 @@ public sealed class DomainState(ProfileDocument document, string name)
             d.Remove(ReplacesField);
             if (renewalInfo is null) d.Remove(RenewalInfoField);
             else d[RenewalInfoField] = RenewalInfoNode(renewalInfo);
-            RemoveFailure(d);
+            FailureFields.Domain.Clear(d);
         }, ct);
 
     /// <summary>The certificate file is about to change: what was seen served was the old certificate, and the deploy
@@ -166,29 +145,13 @@ public sealed class DomainState(ProfileDocument document, string name)
 
     /// <param name="caRetryAt">When the CA asked to be asked again (Retry-After), if it did.</param>
     public Task RecordFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
-        document.UpdateDomainAsync(name, d =>
-        {
-            d[FailuresField] = Failures + 1;
-            d[LastFailureField] = FormatTime(now);
-            d[LastErrorField] = ServerText.EscapeControlCharacters(error);
-            if (caRetryAt is { } retryAt) d[RetryAfterField] = FormatTime(retryAt);
-            else d.Remove(RetryAfterField);
-        }, ct);
+        document.UpdateDomainAsync(name, d => FailureFields.Domain.Record(d, FailureFields.Domain.Read(f => d[f]), error, now, caRetryAt), ct);
 
     /// <summary>Success forgets earlier failures; a run that had none writes nothing.</summary>
     public Task ClearFailuresAsync(CancellationToken ct) =>
-        document.GetNode(name, FailuresField) is null && document.GetNode(name, LastFailureField) is null && LastError is null
-        && document.GetNode(name, RetryAfterField) is null
-            ? Task.CompletedTask
-            : document.UpdateDomainAsync(name, RemoveFailure, ct);
-
-    private static void RemoveFailure(JsonObject domain)
-    {
-        domain.Remove(FailuresField);
-        domain.Remove(LastFailureField);
-        domain.Remove(LastErrorField);
-        domain.Remove(RetryAfterField);
-    }
+        FailureFields.Domain.IsRecorded(f => document.GetNode(name, f))
+            ? document.UpdateDomainAsync(name, FailureFields.Domain.Clear, ct)
+            : Task.CompletedTask;
 
     /// <summary>Removes from a domain's object what belonged to the old CA, for <see cref="ProfileState.ForgetCaStateAsync"/>,
     /// which changes every domain in one write.</summary>

@@ -95,7 +95,7 @@ public sealed class ProfileDocument
             throw new ProfileException($"{path}: not valid JSON{where}: {FirstSentence(e.Message)}");
         }
         if (node is not JsonObject root)
-            throw new ProfileException($"{path}: must contain a JSON object ({{ ... }}), found {ProfileSettings.Kind(node)}");
+            throw new ProfileException($"{path}: must contain a JSON object ({{ ... }}), found {JsonFields.Kind(node)}");
         return root;
     }
 

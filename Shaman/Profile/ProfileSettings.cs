@@ -4,6 +4,8 @@ using Concorde.Acme.Crypto;
 using Concorde.Acme.Http;
 using Concorde.Acme.Wire;
 
+using static Concorde.Shaman.JsonFields;
+
 namespace Concorde.Shaman;
 
 /// <summary>The validated, read-only part of shaman.json. State (keys, ids) stays in <see cref="ProfileDocument"/>.</summary>
@@ -72,7 +74,7 @@ public sealed record ProfileSettings
             var other => throw Error($"\"domains\" must be an object of name → settings, found {Kind(other)}"),
         };
         ProfileState.Validate(root);
-        return new ProfileSettings
+        var settings = new ProfileSettings
         {
             Server = ParseServer(root["server"]),
             RenewalDays = OptionalNumber(root, "renewal", "days", min: 0),
@@ -95,6 +97,7 @@ public sealed record ProfileSettings
             Verify = VerifyEndpoint.ParseList(root, "") ?? [],
             Persist = DnsPersistSetting.Parse(root, ""),
         };
+        return settings with { Domains = settings.Domains.Select(d => d with { Effective = EffectiveSettings.Merge(d, settings) }).ToList() };
     }
 
     /// <summary>Every name may appear in one domain only: two certificates for one name would fight over
@@ -122,20 +125,6 @@ public sealed record ProfileSettings
         return url;
     }
 
-    internal static double? OptionalNumber(JsonObject obj, string field, string unit, double min, double max = double.MaxValue, string where = "")
-    {
-        var node = obj[field];
-        if (node is null) return null;
-        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
-            throw Error($"{where}\"{field}\" must be a number ({unit}), found {Kind(node)}");
-        var number = value.GetValue<double>();
-        if (number < min || number > max)
-            throw Error(max == double.MaxValue
-                ? $"{where}\"{field}\" must be at least {min} ({unit}), found {number}"
-                : $"{where}\"{field}\" must be between {min} and {max} ({unit}), found {number}");
-        return number;
-    }
-
     /// <summary>"domainTimeout", at the top level or in a domain (<paramref name="where"/>).</summary>
     internal static TimeSpan? ParseDomainTimeout(JsonObject obj, string where = "") =>
         OptionalNumber(obj, "domainTimeout", "seconds", MinDomainTimeoutSeconds, MaxDomainTimeoutSeconds, where) is { } seconds
@@ -150,66 +139,6 @@ public sealed record ProfileSettings
         return number;
     }
 
-    internal static string? OptionalString(JsonObject obj, string field, string where = "")
-    {
-        var node = obj[field];
-        if (node is null) return null;
-        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>().Length == 0)
-            throw Error($"{where}\"{field}\" must be a non-empty string, found {Kind(node)}");
-        var text = value.GetValue<string>();
-        // Names of files and programs: a NUL would cut them short where the system reads them.
-        if (text.Contains('\0')) throw Error($"{where}\"{field}\" contains a NUL character");
-        return text;
-    }
-
-    /// <summary>A recorded id (account, order, certificate): the URL the CA gave.</summary>
-    internal static void OptionalUrl(JsonObject obj, string field, string where = "")
-    {
-        if (OptionalString(obj, field, where) is { } text && !Uri.TryCreate(text, UriKind.Absolute, out _))
-            throw Error($"{where}\"{field}\" must be the URL the CA gave, found \"{text}\"; remove the field to start afresh");
-    }
-
-    internal static IReadOnlyDictionary<string, string> StringMap(JsonNode? node, string where)
-    {
-        if (node is null) return new Dictionary<string, string>();
-        if (node is not JsonObject obj) throw Error($"{where} must be an object of challenge type → program, found {Kind(node)}");
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, child) in obj)
-        {
-            if (child is not JsonValue value || value.GetValueKind() != JsonValueKind.String || value.GetValue<string>().Length == 0)
-                throw Error($"{where}: \"{key}\" must name a program, found {Kind(child)}");
-            if (value.GetValue<string>().Contains('\0')) throw Error($"{where}: \"{key}\" contains a NUL character");
-            map[key] = value.GetValue<string>();
-        }
-        return map;
-    }
-
-    internal static IReadOnlyList<string> StringList(JsonNode? node, string where)
-    {
-        if (node is null) return [];
-        if (node is JsonValue single && single.GetValueKind() == JsonValueKind.String) return [single.GetValue<string>()];
-        if (node is not JsonArray array) throw Error($"{where} must be a list of strings, found {Kind(node)}");
-        return array.Select(item => item is JsonValue v && v.GetValueKind() == JsonValueKind.String
-            ? v.GetValue<string>()
-            : throw Error($"{where} must contain only strings, found {Kind(item)}")).ToList();
-    }
-
-    internal static string Kind(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "a list",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => $"the string \"{v.GetValue<string>()}\"",
-            JsonValueKind.Number => $"the number {v.ToJsonString()}",
-            JsonValueKind.True or JsonValueKind.False => $"the value {v.ToJsonString()}",
-            _ => "null",
-        },
-        _ => "something else",
-    };
-
-    internal static ProfileException Error(string message) => new($"{FileName}: {message}");
 }
 
 /// <summary>One entry of "domains": the certificate's primary name (also its file name), the other names
@@ -239,41 +168,35 @@ public sealed record DomainSettings
     public static DomainSettings Parse(string name, JsonNode? node)
     {
         if (DomainName.Problem(name) is { } problem)
-            throw ProfileSettings.Error($"domain \"{Escape(name)}\" {problem}");
+            throw JsonFields.Error($"domain \"{Escape(name)}\" {problem}");
         if (node is not JsonObject obj)
-            throw ProfileSettings.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {ProfileSettings.Kind(node)}");
+            throw JsonFields.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {JsonFields.Kind(node)}");
         var where = $"domain \"{name}\": ";
         DomainState.Validate(obj, where);
         var names = new List<string> { name };
-        foreach (var altName in ProfileSettings.StringList(obj["altNames"], $"{where}\"altNames\""))
+        foreach (var altName in JsonFields.StringList(obj["altNames"], $"{where}\"altNames\""))
         {
             if (DomainName.Problem(altName) is { } altProblem)
-                throw ProfileSettings.Error($"{where}\"altNames\": \"{Escape(altName)}\" {altProblem}");
+                throw JsonFields.Error($"{where}\"altNames\": \"{Escape(altName)}\" {altProblem}");
             if (!names.Contains(altName, StringComparer.OrdinalIgnoreCase)) names.Add(altName);
         }
         return new DomainSettings
         {
             Name = name,
             Identifiers = names.Select(Identifier.ForName).ToList(),
-            Authenticators = ProfileSettings.StringMap(obj["authenticators"], $"{where}\"authenticators\""),
-            Cleanup = ProfileSettings.StringMap(obj["cleanup"], $"{where}\"cleanup\""),
-            Deploy = ProfileSettings.OptionalString(obj, "deploy", where),
-            Profile = ProfileSettings.OptionalString(obj, "profile", where),
-            PreferredChain = ProfileSettings.OptionalString(obj, "preferredChain", where),
+            Authenticators = JsonFields.StringMap(obj["authenticators"], $"{where}\"authenticators\""),
+            Cleanup = JsonFields.StringMap(obj["cleanup"], $"{where}\"cleanup\""),
+            Deploy = JsonFields.OptionalString(obj, "deploy", where),
+            Profile = JsonFields.OptionalString(obj, "profile", where),
+            PreferredChain = JsonFields.OptionalString(obj, "preferredChain", where),
             Verify = VerifyEndpoint.ParseList(obj, where),
             DomainTimeout = ProfileSettings.ParseDomainTimeout(obj, where),
             Persist = DnsPersistSetting.Parse(obj, where),
         };
     }
 
-    /// <summary>The endpoints checked after this domain's certificate was deployed.</summary>
-    public IReadOnlyList<VerifyEndpoint> VerifyEndpoints(ProfileSettings profile) => Verify ?? profile.Verify;
-
-    /// <summary>How long this domain's work may take in a run.</summary>
-    public TimeSpan Timeout(ProfileSettings profile) => DomainTimeout ?? profile.DomainTimeout;
-
-    /// <summary>Whether (and until when) this domain is authorized by a standing dns-persist-01 record.</summary>
-    public DnsPersistSetting? PersistSetting(ProfileSettings profile) => Persist ?? profile.Persist;
+    /// <summary>What applies to this domain, its own settings over the profile's (set by <see cref="ProfileSettings.Parse"/>).</summary>
+    public EffectiveSettings Effective { get; init; } = EffectiveSettings.None;
 
     public string KeyFileName => $"{Name}.key.priv.pem";
     public string CertificateFileName => $"{Name}.cert.pub.pem";
@@ -289,12 +212,12 @@ public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey
     {
         if (node is null) return null;
         if (node is not JsonObject obj)
-            throw ProfileSettings.Error($"\"eab\" must be an object {{\"kid\": \"...\", \"hmacKey\": \"...\"}}, found {ProfileSettings.Kind(node)}");
-        var kid = ProfileSettings.OptionalString(obj, "kid", "\"eab\": ") ?? throw ProfileSettings.Error("\"eab\" needs \"kid\", the key identifier from the CA");
-        var hmacKey = ProfileSettings.OptionalString(obj, "hmacKey", "\"eab\": ") ?? throw ProfileSettings.Error("\"eab\" needs \"hmacKey\", the MAC key from the CA");
-        var algName = ProfileSettings.OptionalString(obj, "alg", "\"eab\": ") ?? "HS256";
+            throw JsonFields.Error($"\"eab\" must be an object {{\"kid\": \"...\", \"hmacKey\": \"...\"}}, found {JsonFields.Kind(node)}");
+        var kid = JsonFields.OptionalString(obj, "kid", "\"eab\": ") ?? throw JsonFields.Error("\"eab\" needs \"kid\", the key identifier from the CA");
+        var hmacKey = JsonFields.OptionalString(obj, "hmacKey", "\"eab\": ") ?? throw JsonFields.Error("\"eab\" needs \"hmacKey\", the MAC key from the CA");
+        var algName = JsonFields.OptionalString(obj, "alg", "\"eab\": ") ?? "HS256";
         var algorithm = EabMacAlgorithms.Parse(algName)
-            ?? throw ProfileSettings.Error($"\"eab\": \"alg\" must be HS256, HS384 or HS512 (the MAC algorithm the CA names), found \"{algName}\"");
+            ?? throw JsonFields.Error($"\"eab\": \"alg\" must be HS256, HS384 or HS512 (the MAC algorithm the CA names), found \"{algName}\"");
         try
         {
             Concorde.Acme.Crypto.ExternalAccountBinding.FromBase64Url(kid, hmacKey);
@@ -302,7 +225,7 @@ public sealed record ExternalAccountBindingSettings(string KeyId, string HmacKey
         catch (FormatException)
         {
             // The key itself is a secret: the message says what is wrong, never what it is.
-            throw ProfileSettings.Error("\"eab\": \"hmacKey\" is not base64url; copy it exactly as the CA shows it");
+            throw JsonFields.Error("\"eab\": \"hmacKey\" is not base64url; copy it exactly as the CA shows it");
         }
         return new ExternalAccountBindingSettings(kid, hmacKey, algorithm);
     }

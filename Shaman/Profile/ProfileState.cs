@@ -11,32 +11,25 @@ public sealed class ProfileState(ProfileDocument document)
     private const string AccountField = "account_id";
     /// <summary>The directory URL the account was registered at; the Python tool did not record it.</summary>
     private const string AccountServerField = "account_server";
-    private const string RunFailuresField = "runFailures";
-    private const string RunLastFailureField = "runLastFailure";
-    private const string RunLastErrorField = "runLastError";
-    private const string RunRetryAfterField = "runRetryAfter";
     private const string NotifiedFailedDomainsField = "notifiedFailedDomains";
     private const string NotifiedDeployFailedDomainsField = "notifiedDeployFailedDomains";
     private const string NotifiedRunErrorField = "notifiedRunError";
     private const string NotifiedAtField = "notifiedAt";
 
     public static readonly IReadOnlyList<string> Fields =
-        [KeyField, AccountField, AccountServerField, RunFailuresField, RunLastFailureField, RunLastErrorField, RunRetryAfterField,
+        [KeyField, AccountField, AccountServerField, .. FailureFields.Run.Names,
          NotifiedFailedDomainsField, NotifiedDeployFailedDomainsField, NotifiedRunErrorField, NotifiedAtField];
 
     /// <summary>Refuses state fields of the wrong type before anything runs (<see cref="ProfileSettings.Parse"/>).</summary>
     internal static void Validate(JsonObject root)
     {
-        ProfileSettings.OptionalString(root, KeyField);
-        ProfileSettings.OptionalUrl(root, AccountField);
-        ProfileSettings.OptionalString(root, RunLastFailureField);
-        ProfileSettings.OptionalString(root, RunLastErrorField);
-        ProfileSettings.OptionalString(root, RunRetryAfterField);
-        ProfileSettings.OptionalNumber(root, RunFailuresField, "a count", 0);
-        ProfileSettings.StringList(root[NotifiedFailedDomainsField], $"\"{NotifiedFailedDomainsField}\"");
-        ProfileSettings.StringList(root[NotifiedDeployFailedDomainsField], $"\"{NotifiedDeployFailedDomainsField}\"");
-        ProfileSettings.OptionalString(root, NotifiedRunErrorField);
-        ProfileSettings.OptionalString(root, NotifiedAtField);
+        JsonFields.OptionalString(root, KeyField);
+        JsonFields.OptionalUrl(root, AccountField);
+        FailureFields.Run.Validate(root);
+        JsonFields.StringList(root[NotifiedFailedDomainsField], $"\"{NotifiedFailedDomainsField}\"");
+        JsonFields.StringList(root[NotifiedDeployFailedDomainsField], $"\"{NotifiedDeployFailedDomainsField}\"");
+        JsonFields.OptionalString(root, NotifiedRunErrorField);
+        JsonFields.OptionalString(root, NotifiedAtField);
     }
 
     /// <summary>The account key file, relative to the profile directory; null until shaman created or adopted one.</summary>
@@ -48,44 +41,23 @@ public sealed class ProfileState(ProfileDocument document)
 
     /// <summary>Runs in a row that failed for a reason that is not one domain's (the CA unreachable, the account refused):
     /// recorded once for the profile, behind the same backoff as a domain's failures.</summary>
-    public int RunFailures => DomainState.ReadCount(document.GetNode(RunFailuresField));
-
-    public DateTimeOffset? RunLastFailure => DomainState.ParseTime(document.Get(RunLastFailureField));
-    public string? RunLastError => document.Get(RunLastErrorField);
-    /// <summary>When the CA asked the last failed run to wait until (Retry-After).</summary>
-    public DateTimeOffset? RunRetryAfter => DomainState.ParseTime(document.Get(RunRetryAfterField));
-
-    public DateTimeOffset? RunBackoffUntil =>
-        RunFailures > 0 && RunLastFailure is { } last ? FailureBackoff.NextAttempt(RunFailures, last, RunRetryAfter) : null;
+    public FailureRecord RunFailure => FailureFields.Run.Read(document.GetNode);
 
     public Task RecordRunFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
-        document.UpdateTopAsync(root =>
-        {
-            root[RunFailuresField] = RunFailures + 1;
-            root[RunLastFailureField] = DomainState.FormatTime(now);
-            root[RunLastErrorField] = ServerText.EscapeControlCharacters(error);
-            if (caRetryAt is { } retryAt) root[RunRetryAfterField] = DomainState.FormatTime(retryAt);
-            else root.Remove(RunRetryAfterField);
-        }, ct);
+        document.UpdateTopAsync(root => FailureFields.Run.Record(root, FailureFields.Run.Read(f => root[f]), error, now, caRetryAt), ct);
 
     /// <summary>A run that reached the CA forgets earlier run-level failures; one that had none writes nothing.</summary>
     public Task ClearRunFailureAsync(CancellationToken ct) =>
-        RunFailures == 0 && RunLastFailure is null && RunLastError is null && RunRetryAfter is null
-            ? Task.CompletedTask
-            : document.UpdateTopAsync(root =>
-            {
-                root.Remove(RunFailuresField);
-                root.Remove(RunLastFailureField);
-                root.Remove(RunLastErrorField);
-                root.Remove(RunRetryAfterField);
-            }, ct);
+        FailureFields.Run.IsRecorded(document.GetNode)
+            ? document.UpdateTopAsync(FailureFields.Run.Clear, ct)
+            : Task.CompletedTask;
 
     /// <summary>What the last notification told (<see cref="NotifyDecision"/>): the domains then failing and the
     /// run-level error, if any. Empty and null once a recovery was notified.</summary>
     public FailureSet Notified => new(
-        ProfileSettings.StringList(document.GetNode(NotifiedFailedDomainsField), $"\"{NotifiedFailedDomainsField}\""),
+        JsonFields.StringList(document.GetNode(NotifiedFailedDomainsField), $"\"{NotifiedFailedDomainsField}\""),
         document.Get(NotifiedRunErrorField),
-        ProfileSettings.StringList(document.GetNode(NotifiedDeployFailedDomainsField), $"\"{NotifiedDeployFailedDomainsField}\""));
+        JsonFields.StringList(document.GetNode(NotifiedDeployFailedDomainsField), $"\"{NotifiedDeployFailedDomainsField}\""));
 
     public DateTimeOffset? NotifiedAt => DomainState.ParseTime(document.Get(NotifiedAtField));
 

@@ -54,68 +54,68 @@ public sealed record DomainPlan
     public static async Task<DomainPlan> ForAsync(DomainSettings domain, ProfileSettings settings, ProfileDocument document,
         DateTimeOffset now, bool force, Func<string, string?>? resolveProgram, CancellationToken ct)
     {
-        var state = new DomainState(document, domain.Name);
-        var keyPath = state.KeyFile is { } recorded ? document.ResolvePath(recorded) : null;
+        var record = new DomainState(document, domain.Name).Snapshot();
+        var keyPath = record.KeyFile is { } recorded ? document.ResolvePath(recorded) : null;
         var keyInfo = keyPath is null ? null : await DomainFiles.ReadKeyPublicInfoAsync(keyPath, ct);
         var (certificate, problem) = await DomainFiles.ReadCertificateAsync(document.ResolvePath(domain.CertificateFileName), ct);
-        var verdict = RenewalCheck.Evaluate(certificate, problem, keyInfo, domain.Identifiers, settings.RenewalDays, state.RenewalInfo, now);
+        var verdict = RenewalCheck.Evaluate(certificate, problem, keyInfo, domain.Identifiers, settings.RenewalDays, record.RenewalInfo, now);
         var timing = verdict.Timing;
-        var backoff = state.BackoffUntil is { } until && until > now ? until : (DateTimeOffset?)null;
+        var step = DomainDecision.Decide(record, verdict, now, new DecisionOptions(
+            Force: force, HasDeployProgram: domain.Effective.Deploy is not null, HasVerify: domain.Effective.Verify.Count > 0));
 
         var plan = new DomainPlan
         {
             Name = domain.Name,
             Names = domain.Identifiers.Select(i => i.Value).ToList(),
             Stage = keyPath is null ? DomainStage.NoKey
-                : state.OrderId is not null ? DomainStage.Order
-                : state.CertificateId is not null ? DomainStage.Certificate
+                : record.OrderId is not null ? DomainStage.Order
+                : record.CertificateId is not null ? DomainStage.Certificate
                 : DomainStage.NoOrder,
-            OrderUrl = state.OrderId,
-            CertificateUrl = state.CertificateId,
+            OrderUrl = record.OrderId,
+            CertificateUrl = record.CertificateId,
             NotBefore = timing is null ? null : verdict.Certificate!.NotBefore,
             NotAfter = timing is null ? null : verdict.Certificate!.NotAfter,
             RenewAt = timing?.RenewAt,
             RenewalReason = timing?.Reason,
-            Failures = state.Failures,
-            LastError = state.LastError,
-            BackoffUntil = backoff,
-            Current = state.OrderId is null && state.CertificateId is not null && verdict.Standing == CertificateStanding.Current,
+            Failures = record.Failure.Failures,
+            LastError = record.Failure.LastError,
+            BackoffUntil = record.Failure.HoldsBack(now) ? record.Failure.BackoffUntil : null,
+            Current = record.OrderId is null && record.CertificateId is not null && verdict.Standing == CertificateStanding.Current,
             // Without a deploy program the run just forgets the flag.
-            DeployPending = state.DeployPending && (domain.Deploy ?? settings.Deploy) is not null,
-            Verify = domain.VerifyEndpoints(settings).Select(e => e.ToString()).ToList(),
-            ServedOk = state.ServedOk,
+            DeployPending = record.DeployPending && domain.Effective.Deploy is not null,
+            Verify = domain.Effective.Verify.Select(e => e.ToString()).ToList(),
+            ServedOk = record.ServedOk,
             Action = "",
         };
-        var needsOrder = plan.OrderUrl is null && (plan.CertificateUrl is null || timing is { Renew: true });
-        var error = needsOrder && resolveProgram is not null && (plan.BackoffUntil is null || force)
-            ? AuthenticatorAvailability.Problem(domain, settings, resolveProgram)
-            : null;
+        var orders = step.Kind is StepKind.NewOrder or StepKind.Renew;
+        var error = orders && resolveProgram is not null ? AuthenticatorAvailability.Problem(domain, settings, resolveProgram) : null;
         return error is null
-            ? plan with { Action = DescribeAction(plan, domain, verdict, force) }
+            ? plan with { Action = Describe(step, plan, domain, verdict) }
             : plan with { Action = $"fail before ordering: {error}", Error = error };
     }
 
-    private static string DescribeAction(DomainPlan plan, DomainSettings domain, RenewalVerdict verdict, bool force)
+    /// <summary>The step in a sentence, as `--status` and `--dry-run` print it.</summary>
+    private static string Describe(DomainStep step, DomainPlan plan, DomainSettings domain, RenewalVerdict verdict)
     {
-        // The backoff holds back ordering, never the deploy of the certificate already on disk.
-        if (plan.BackoffUntil is { } until && !force)
-            return DescribeDeploy(plan) + $"skip: {FailureBackoff.Attempts(plan.Failures)}, waiting until {until:yyyy-MM-dd HH:mm} UTC (--force to try now)";
         var prefix = plan.Stage == DomainStage.NoKey ? $"create the key {domain.KeyFileName}, then " : "";
         var verify = plan.Verify.Count == 0 ? "" : $", then verify that {string.Join(", ", plan.Verify)} serve{(plan.Verify.Count == 1 ? "s" : "")} it";
-        if (plan.OrderUrl is not null) return prefix + $"continue order {plan.OrderUrl}" + verify;
-        if (plan.CertificateUrl is null) return prefix + $"order a certificate for {string.Join(", ", plan.Names)}" + verify;
-        if (verdict.Timing is not { } timing)
-            return prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem" + verify;
-        if (timing.Renew) return $"renew: {timing.Reason}" + verify;
-        return DescribeDeploy(plan) + (verdict.AskCa
-            ? $"ask the CA for renewal information (ARI), then renew only if it says so; until then {timing.Reason}"
-            : $"do nothing: {timing.Reason}");
+        var deploy = step.Deploy ? DescribeDeploy(plan) : "";
+        return step.Kind switch
+        {
+            StepKind.Wait => deploy + $"skip: {step.Reason}, waiting until {step.WaitUntil:yyyy-MM-dd HH:mm} UTC (--force to try now)",
+            StepKind.ContinueOrder => prefix + $"continue order {plan.OrderUrl}" + verify,
+            StepKind.NewOrder => prefix + $"order a certificate for {string.Join(", ", plan.Names)}" + verify,
+            StepKind.FetchCertificate => prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem" + verify,
+            StepKind.Renew => $"renew: {step.Reason}" + verify,
+            StepKind.AskAri when verdict.Timing!.Renew => deploy + $"ask the CA for renewal information (ARI), then renew unless it moves the renewal later: {step.Reason}",
+            StepKind.AskAri => deploy + $"ask the CA for renewal information (ARI), then renew only if it says so; until then {step.Reason}",
+            _ => deploy + $"do nothing: {step.Reason}",
+        };
     }
 
-    /// <summary>What the next run does for the certificate already on disk, as "…, then " ("" when nothing).</summary>
+    /// <summary>What the next run does for the certificate already on disk, as "…, then ".</summary>
     private static string DescribeDeploy(DomainPlan plan)
     {
-        if (plan.NotAfter is null) return "";
         var deploy = plan.DeployPending ? "run the deploy hook again (it failed after the last certificate change), then " : "";
         if (plan.Verify.Count > 0 && (plan.DeployPending || plan.ServedOk != true))
             deploy += $"verify that {string.Join(", ", plan.Verify)} serve{(plan.Verify.Count == 1 ? "s" : "")} the certificate " +

@@ -4,7 +4,9 @@ namespace Concorde.Shaman;
 /// show it: a failure that was not a domain's, and until when runs skip asking the CA.</summary>
 public sealed record RunFailureStatus(int Failures, string? LastError, DateTimeOffset? BackoffUntil)
 {
-    public static RunFailureStatus Of(ProfileState state) => new(state.RunFailures, state.RunLastError, state.RunBackoffUntil);
+    public static RunFailureStatus Of(ProfileState state) => Of(state.RunFailure);
+
+    private static RunFailureStatus Of(FailureRecord run) => new(run.Failures, run.LastError, run.BackoffUntil);
 
     public bool Failing => Failures > 0;
 

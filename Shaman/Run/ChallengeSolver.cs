@@ -40,7 +40,7 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
 
     private async Task SatisfyAsync(AcmeClient client, AcmeAccountKey account, AcmeResource<Authorization> authorization, CancellationToken ct)
     {
-        var persist = domain.PersistSetting(context.Settings);
+        var persist = domain.Effective.Persist;
         var (challenge, program) = ChallengeChoice.Choose(authorization.Value, domain.Authenticators, context.Settings.Authenticators, persist is not null)
             ?? throw new DomainFailure($"{Name}: no authenticator for {Describe(authorization.Value)}; the server offers " +
                                        $"{string.Join(" or ", authorization.Value.Challenges.Select(c => c.Type))}. " +
@@ -105,7 +105,7 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
 
     private async Task CleanupAsync(ChallengeRequest request)
     {
-        var program = domain.Cleanup.GetValueOrDefault(request.ChallengeType) ?? context.Settings.Cleanup.GetValueOrDefault(request.ChallengeType);
+        var program = domain.Effective.Cleanup.GetValueOrDefault(request.ChallengeType);
         if (program is null) return;
         try
         {

@@ -11,15 +11,21 @@ public enum DomainOutcome
 {
     Current,
     Issued,
-    /// <summary>Not carried forward: the run stopped asking the CA (<see cref="RunFailure"/>), which is reported once.</summary>
+    /// <summary>Not carried forward: the run stopped asking the CA (<see cref="RunFailure"/>), which is reported once,
+    /// or its run-level backoff held every order back.</summary>
     NotTried,
+    /// <summary>Its own backoff held ordering back (a pending deploy of the certificate on disk still ran).</summary>
+    BackingOff,
+    /// <summary>It failed, and its next order backs off.</summary>
+    Failed,
     /// <summary>The certificate is in place, but its deploy program or `verify` check failed: a failed domain that
     /// does not back off.</summary>
     DeployFailed,
 }
 
-/// <summary>Carries one domain from wherever its recorded state says it is (no order, an order in any state,
-/// a certificate) to a current certificate on disk, persisting each state change before the next request.</summary>
+/// <summary>Executes what <see cref="DomainDecision"/> decides, one step at a time, until the domain has a current
+/// certificate on disk (deployed) or is held back: every state change is persisted before the next request, so a
+/// crash resumes where it stopped. It decides nothing itself.</summary>
 public sealed class DomainIssuer
 {
     /// <summary>Each step moves the state forward; more steps than this would mean a server that loops.</summary>
@@ -52,9 +58,8 @@ public sealed class DomainIssuer
     /// <summary>What the work waits for at the CA now; read when the domain's deadline ran out.</summary>
     public DomainProgress Progress { get; } = new();
 
-    /// <summary>The verdict of a run that found the certificate current from the files alone; null when the run
-    /// took the full path (then the files may have changed since any verdict). Metrics reuse it instead of reading
-    /// every key and certificate a second time.</summary>
+    /// <summary>The verdict of a run that found the certificate current and changed nothing; null otherwise (then the
+    /// files may have changed since any verdict). Metrics reuse it instead of reading every key and certificate again.</summary>
     public RenewalVerdict? CurrentOnDiskVerdict { get; private set; }
 
     private ShamanLog Log => _context.Log;
@@ -62,35 +67,107 @@ public sealed class DomainIssuer
     private DateTimeOffset Now => _context.Time.GetUtcNow();
     private string CertificatePath => _context.Document.ResolvePath(_domain.CertificateFileName);
 
-    public async Task<DomainOutcome> RunAsync(CancellationToken ct)
+    public async Task<DomainOutcome> RunAsync(DecisionOptions options, CancellationToken ct)
     {
-        if (await IsCurrentOnDiskAsync(ct))
-        {
-            Progress.NoteDeploying();
-            await _deployer.DeployIfPendingAsync(ct);
-            return DomainOutcome.Current;
-        }
-        DomainOutcome outcome;
+        options = options with { HasDeployProgram = _domain.Effective.Deploy is not null, HasVerify = _domain.Effective.Verify.Count > 0 };
         try
         {
-            using var key = await _context.Keys.DomainKeyAsync(_domain, ct);
-            outcome = await ReachCertificateAsync(key, ct);
+            return await ExecuteAsync(options, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException && _deployer.HasPendingWork)
+        catch (Exception e) when (e is not OperationCanceledException && !Progress.Deploying && _deployer.HasPendingWork)
         {
             // A failed renewal must not keep the certificate already on disk out of service.
             await DeployDespiteAsync(ct);
             throw;
         }
-        Progress.NoteDeploying();
-        await _deployer.DeployIfPendingAsync(ct);
-        return outcome;
     }
 
-    /// <summary>Deploys (and checks) the certificate on disk while ordering is held back by a backoff.</summary>
-    public async Task DeployPendingAsync(CancellationToken ct)
+    private async Task<DomainOutcome> ExecuteAsync(DecisionOptions options, CancellationToken ct)
     {
-        if (!_deployer.HasPendingWork) return;
+        var issued = false;
+        var accountReplaced = false;
+        AcmeResource<Order>? fresh = null;
+        ECDsa? key = null;
+        try
+        {
+            // The key is adopted (or made) before the certificate is judged: a certificate is only as good as its key.
+            if (_state.KeyFile is null) key = await _context.Keys.DomainKeyAsync(_domain, ct);
+            for (var count = 0; count < MaxSteps; count++)
+            {
+                var keyInfo = await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(_state.KeyFile!), ct);
+                var verdict = await EvaluateAsync(keyInfo, ct);
+                var step = DomainDecision.Decide(_state.Snapshot(), verdict, Now, options with { IssuedThisRun = issued });
+                var generation = _context.Session.AccountGeneration;
+                try
+                {
+                    switch (step.Kind)
+                    {
+                        case StepKind.Nothing:
+                            // Said by the run that judged the certificate (not the no-op, nor the run that just issued it).
+                            if (verdict.Timing?.Warning is { } warning && count > 0 && !issued) Log.Warning($"{Name}: {warning}");
+                            if (verdict.Timing is { } timing) Log.Debug($"{Name}: {timing.Reason}");
+                            if (!issued) CurrentOnDiskVerdict = verdict;
+                            await DeployAsync(step, issued, ct);
+                            return issued ? DomainOutcome.Issued : DomainOutcome.Current;
+                        case StepKind.Wait:
+                            if (step.WaitUntil is { } until)
+                                Log.Warning($"{Name}: skipped after {step.Reason} until {until:yyyy-MM-dd HH:mm} UTC " +
+                                            $"(last error: {DomainState.WithoutName(Name, _state.Failure.LastError ?? "not recorded")}); fix the cause, then run with --force to try now");
+                            await DeployAsync(step, issued: false, ct);
+                            return step.WaitUntil is null ? DomainOutcome.NotTried : DomainOutcome.BackingOff;
+                        case StepKind.AskAri:
+                            // The ARI refresh needs the certificate and the CA's directory, not the private key.
+                            Progress.Note($"the CA had not answered about the renewal of certificate {_state.CertificateId}");
+                            await _renewalInfo.RefreshAsync(verdict.Certificate!, ct);
+                            break;
+                        case StepKind.FetchCertificate:
+                            await FetchCertificateAsync(_state.CertificateUrl!, keyInfo, ct);
+                            break;
+                        case StepKind.Renew:
+                            if (verdict.Timing?.Warning is { } due) Log.Warning($"{Name}: {due}");
+                            Log.Info($"{Name}: certificate {step.Reason}");
+                            await _state.ForgetCertificateAsync(replaces: verdict.Certificate?.AriCertificateId, ct);
+                            options = options with { RenewNow = false };
+                            break;
+                        case StepKind.NewOrder:
+                            if (AuthenticatorAvailability.Problem(_domain, _context.Settings, _context.Programs.Resolve) is { } problem)
+                                throw new DomainFailure($"{Name}: no order placed, {problem}");
+                            // A key that cannot be loaded fails the domain before the CA is asked for anything.
+                            key ??= await _context.Keys.DomainKeyAsync(_domain, ct);
+                            fresh = await NewOrderAsync(ct);
+                            break;
+                        case StepKind.ContinueOrder:
+                            key ??= await _context.Keys.DomainKeyAsync(_domain, ct);
+                            issued |= await AdvanceOrderAsync(_state.OrderUrl!, fresh, key, key.ExportSubjectPublicKeyInfo(), ct);
+                            fresh = null;
+                            break;
+                    }
+                }
+                catch (AcmeProblemException e) when (e.Kind == ProblemKind.AccountDoesNotExist && !e.RecordedOnResource && !accountReplaced)
+                {
+                    accountReplaced = true;
+                    fresh = null;
+                    await _context.Session.ReplaceLostAccountAsync(generation, ct);
+                }
+            }
+        }
+        finally
+        {
+            key?.Dispose();
+        }
+        throw new DomainFailure($"{Name}: no certificate after {MaxSteps} steps; the server keeps changing state");
+    }
+
+    /// <summary>The one verdict on the files (<see cref="RenewalCheck"/>), read afresh before each step.</summary>
+    private async Task<RenewalVerdict> EvaluateAsync(byte[]? keyInfo, CancellationToken ct)
+    {
+        var (certificate, problem) = await DomainFiles.ReadCertificateAsync(CertificatePath, ct);
+        return Check(certificate, problem, keyInfo);
+    }
+
+    private async Task DeployAsync(DomainStep step, bool issued, CancellationToken ct)
+    {
+        if (!step.Deploy && !issued) return;
         Progress.NoteDeploying();
         await _deployer.DeployIfPendingAsync(ct);
     }
@@ -101,77 +178,13 @@ public sealed class DomainIssuer
     {
         try
         {
-            await DeployPendingAsync(ct);
+            Progress.NoteDeploying();
+            await _deployer.DeployIfPendingAsync(ct);
         }
         catch (DeployFailure e)
         {
             Log.Error(e.Message);
         }
-    }
-
-    private async Task<DomainOutcome> ReachCertificateAsync(ECDsa key, CancellationToken ct)
-    {
-        var keyInfo = key.ExportSubjectPublicKeyInfo();
-        var issued = false;
-        var accountReplaced = false;
-        AcmeResource<Order>? fresh = null;
-        for (var step = 0; step < MaxSteps; step++)
-        {
-            var generation = _context.Session.AccountGeneration;
-            try
-            {
-                if (_state.OrderUrl is { } orderUrl)
-                {
-                    issued |= await AdvanceOrderAsync(orderUrl, fresh, key, keyInfo, ct);
-                    fresh = null;
-                }
-                else if (_state.CertificateUrl is { } certificateUrl)
-                {
-                    // A certificate issued in this run is not reconsidered: a renewal window longer than the
-                    // lifetime would otherwise order certificates without end.
-                    if (issued) return DomainOutcome.Issued;
-                    if (await IsCertificateCurrentAsync(certificateUrl, keyInfo, ct))
-                        return DomainOutcome.Current;
-                }
-                else
-                {
-                    if (AuthenticatorAvailability.Problem(_domain, _context.Settings, _context.Programs.Resolve) is { } problem)
-                        throw new DomainFailure($"{Name}: no order placed, {problem}");
-                    fresh = await NewOrderAsync(ct);
-                }
-            }
-            catch (AcmeProblemException e) when (e.Kind == ProblemKind.AccountDoesNotExist && !e.RecordedOnResource && !accountReplaced)
-            {
-                accountReplaced = true;
-                fresh = null;
-                await _context.Session.ReplaceLostAccountAsync(generation, ct);
-            }
-        }
-        throw new DomainFailure($"{Name}: no certificate after {MaxSteps} steps; the server keeps changing state");
-    }
-
-    /// <summary>The usual cron case decided from the files alone, without loading the private key or asking anyone
-    /// but, when it is due, the CA's renewal information. Everything else — no certificate yet, an order in progress,
-    /// a file that does not match, a certificate due — takes the full path.</summary>
-    private async Task<bool> IsCurrentOnDiskAsync(CancellationToken ct)
-    {
-        if (_state.OrderId is not null || _state.CertificateId is null || _state.KeyFile is not { } keyFile) return false;
-        var (certificate, problem) = await DomainFiles.ReadCertificateAsync(CertificatePath, ct);
-        if (certificate is null) return false;
-        var keyInfo = await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(keyFile), ct);
-        var verdict = Check(certificate, problem, keyInfo);
-        if (verdict.Standing != CertificateStanding.Unusable && verdict.AskCa)
-        {
-            // The ARI refresh needs the certificate and the CA's directory, not the private key: a CA without ARI is
-            // asked once a day for every domain, and loading every key for it made that run cost seconds (issue 14).
-            await _renewalInfo.RefreshAsync(certificate, ct);
-            verdict = Check(certificate, problem, keyInfo);
-            if (verdict.IsCurrentWithoutAsking && verdict.Timing!.Warning is { } warning) Log.Warning($"{Name}: {warning}");
-        }
-        if (!verdict.IsCurrentWithoutAsking) return false;
-        Log.Debug($"{Name}: {verdict.Timing!.Reason}");
-        CurrentOnDiskVerdict = verdict;
-        return true;
     }
 
     private RenewalVerdict Check(CertificateFacts? certificate, string? problem, byte[]? keyInfo) =>
@@ -181,7 +194,7 @@ public sealed class DomainIssuer
     {
         Progress.Note("the CA had not answered the request for a new order");
         var (client, account) = await _context.Session.OpenAsync(ct);
-        var profile = _domain.Profile ?? _context.Settings.Profile;
+        var profile = _domain.Effective.CertificateProfile;
         if (profile is not null) CheckProfile(client, profile);
         // RFC 9773 §5: `replaces` only where the CA speaks ARI; others may refuse an unknown field.
         var replaces = client.SupportsRenewalInfo ? _state.Replaces : null;
@@ -321,54 +334,31 @@ public sealed class DomainIssuer
         if (ariId is not null) await _renewalInfo.RefreshAsync(certificate, ct);
     }
 
-    /// <summary>Checks the local file first; the CA is asked only when the file is missing or wrong, or when the
-    /// ARI schedule is due for a refresh. Returns false (after dropping certificate_id) when a new certificate
-    /// is needed.</summary>
-    private async Task<bool> IsCertificateCurrentAsync(Uri certificateUrl, byte[] keyInfo, CancellationToken ct)
+    /// <summary>The file is missing or unusable: the CA's copy replaces it when it is good; when it is gone or has
+    /// the same problem, certificate_id is dropped, so that a new certificate is ordered.</summary>
+    private async Task FetchCertificateAsync(Uri certificateUrl, byte[]? keyInfo, CancellationToken ct)
     {
-        var (local, localProblem) = await DomainFiles.ReadCertificateAsync(CertificatePath, ct);
-        var verdict = Check(local, localProblem, keyInfo);
         Progress.Note($"the CA had not answered about certificate {certificateUrl}");
+        var (client, account) = await _context.Session.OpenAsync(ct);
+        CertificateChain chain;
+        try
+        {
+            chain = await client.DownloadCertificateAsync(account, certificateUrl, ct);
+        }
+        catch (AcmeException e) when (e.IsNotFound)
+        {
+            Log.Info($"{Name}: certificate {certificateUrl} was not found; ordering a new one");
+            await _state.ForgetCertificateAsync(replaces: null, ct);
+            return;
+        }
+        var (fetched, fetchedProblem) = CertificateFacts.Read(chain.Pem);
+        var verdict = Check(fetched, fetchedProblem, keyInfo);
         if (verdict.Standing == CertificateStanding.Unusable)
         {
-            var (client, account) = await _context.Session.OpenAsync(ct);
-            CertificateChain chain;
-            try
-            {
-                chain = await client.DownloadCertificateAsync(account, certificateUrl, ct);
-            }
-            catch (AcmeException e) when (e.IsNotFound)
-            {
-                Log.Info($"{Name}: certificate {certificateUrl} was not found; ordering a new one");
-                await _state.ForgetCertificateAsync(replaces: null, ct);
-                return false;
-            }
-            var (fetched, fetchedProblem) = CertificateFacts.Read(chain.Pem);
-            verdict = Check(fetched, fetchedProblem, keyInfo);
-            if (verdict.Standing == CertificateStanding.Unusable)
-            {
-                Log.Warning($"{Name}: certificate {certificateUrl} {verdict.Problem}; ordering a new one");
-                await _state.ForgetCertificateAsync(replaces: null, ct);
-                return false;
-            }
-            await _deployer.WriteIfChangedAsync(chain.Pem, ct);
+            Log.Warning($"{Name}: certificate {certificateUrl} {verdict.Problem}; ordering a new one");
+            await _state.ForgetCertificateAsync(replaces: null, ct);
+            return;
         }
-        var certificate = verdict.Certificate!;
-        if (verdict.AskCa)
-        {
-            await _renewalInfo.RefreshAsync(certificate, ct);
-            verdict = Check(certificate, null, keyInfo);
-        }
-        var timing = verdict.Timing!;
-        if (timing.Warning is { } warning) Log.Warning($"{Name}: {warning}");
-        if (!timing.Renew)
-        {
-            Log.Debug($"{Name}: {timing.Reason}");
-            return true;
-        }
-        Log.Info($"{Name}: certificate {timing.Reason}");
-        await _state.ForgetCertificateAsync(replaces: certificate.AriCertificateId, ct);
-        return false;
+        await _deployer.WriteIfChangedAsync(chain.Pem, ct);
     }
-
 }

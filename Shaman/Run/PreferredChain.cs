@@ -9,7 +9,7 @@ public sealed class PreferredChain(DomainSettings domain, ShamanContext context)
 {
     public async Task<CertificateChain> ChooseAsync(AcmeClient client, AcmeAccountKey account, CertificateChain chain, CancellationToken ct)
     {
-        var preferred = domain.PreferredChain ?? context.Settings.PreferredChain;
+        var preferred = domain.Effective.PreferredChain;
         if (preferred is null || TopIssuer(chain) == preferred) return chain;
         foreach (var alternate in chain.Alternates)
         {

@@ -17,7 +17,7 @@ public sealed class DomainTimeoutSettingsTests
         var settings = Parse("""{"server": "https://acme.example/dir", "domains": {"a.example.com": {}}}""");
 
         Assert.Equal(TimeSpan.FromHours(1), settings.DomainTimeout);
-        Assert.Equal(TimeSpan.FromHours(1), settings.Domains[0].Timeout(settings));
+        Assert.Equal(TimeSpan.FromHours(1), settings.Domains[0].Effective.Timeout);
     }
 
     [Fact]
@@ -28,8 +28,8 @@ public sealed class DomainTimeoutSettingsTests
              "domains": {"a.example.com": {}, "b.example.com": {"domainTimeout": 7200.5}}}
             """);
 
-        Assert.Equal(TimeSpan.FromSeconds(600), settings.Domains[0].Timeout(settings));
-        Assert.Equal(TimeSpan.FromSeconds(7200.5), settings.Domains[1].Timeout(settings));
+        Assert.Equal(TimeSpan.FromSeconds(600), settings.Domains[0].Effective.Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(7200.5), settings.Domains[1].Effective.Timeout);
     }
 
     [Theory]

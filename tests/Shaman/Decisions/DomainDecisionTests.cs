@@ -1,0 +1,111 @@
+using Concorde.Shaman;
+using Xunit;
+
+namespace Concorde.Tests.Shaman;
+
+/// <summary>The one decision of what a domain does next: every recorded state (no certificate, an order, a certificate
+/// current / due / unusable / due for an ARI question) × backoff (none, the domain's, the run's, --force) × a deploy
+/// owed by the certificate on disk (none, pending, not served). A pending deploy is owed behind every backoff: the
+/// backoff holds ordering, never the certificate already on disk.</summary>
+public sealed class DomainDecisionTests
+{
+    private static readonly DateTimeOffset Now = new(2030, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private const string Order = "https://ca.example/order/1";
+    private const string Certificate = "https://ca.example/cert/1";
+
+    public static TheoryData<string, string, string, StepKind, bool> Table()
+    {
+        var table = new TheoryData<string, string, string, StepKind, bool>();
+        foreach (var state in new[] { "new", "order", "current", "due", "ari due", "unusable" })
+            foreach (var backoff in new[] { "none", "domain", "run", "forced" })
+                foreach (var deploy in new[] { "none", "pending", "not served" })
+                    table.Add(state, backoff, deploy, Expected(state, backoff), OwesDeploy(state, deploy));
+        return table;
+    }
+
+    /// <summary>The rule the table states: a backoff waits unless forced; otherwise the state decides.</summary>
+    private static StepKind Expected(string state, string backoff) =>
+        backoff is "domain" or "run" ? StepKind.Wait : state switch
+        {
+            "new" => StepKind.NewOrder,
+            "order" => StepKind.ContinueOrder,
+            "current" => StepKind.Nothing,
+            "due" => StepKind.Renew,
+            "ari due" => StepKind.AskAri,
+            _ => StepKind.FetchCertificate,
+        };
+
+    /// <summary>A deploy is owed for a usable certificate on disk whose deploy is pending or that was not seen served.</summary>
+    private static bool OwesDeploy(string state, string deploy) => deploy != "none" && state is not ("new" or "unusable");
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void Every_state_backoff_and_deploy_combination_decides_one_step(string state, string backoff, string deploy, StepKind kind, bool owesDeploy)
+    {
+        var failure = backoff is "domain" or "forced" ? new FailureRecord(1, Now.AddMinutes(-5), "validation failed", null) : FailureRecord.None;
+        var record = DomainRecord.New with
+        {
+            KeyFile = "a.example.key.priv.pem",
+            OrderId = state == "order" ? Order : null,
+            CertificateId = state is "new" or "order" ? null : Certificate,
+            Failure = failure,
+            DeployPending = deploy == "pending",
+            ServedOk = deploy == "not served" ? false : true,
+        };
+        var options = new DecisionOptions(Force: backoff == "forced", RunHeldBack: backoff == "run", HasDeployProgram: true, HasVerify: true);
+
+        var step = DomainDecision.Decide(record, Verdict(state), Now, options);
+
+        Assert.Equal(kind, step.Kind);
+        Assert.Equal(owesDeploy, step.Deploy);
+        Assert.Equal(backoff == "domain" ? failure.BackoffUntil : null, step.WaitUntil);
+    }
+
+    [Fact]
+    public void A_certificate_issued_in_this_run_is_not_reconsidered_even_when_its_renewal_window_says_due()
+    {
+        var record = DomainRecord.New with { KeyFile = "k", CertificateId = Certificate, DeployPending = true };
+
+        var step = DomainDecision.Decide(record, Verdict("due"), Now, new DecisionOptions(IssuedThisRun: true, HasDeployProgram: true));
+
+        Assert.Equal(StepKind.Nothing, step.Kind);
+        Assert.True(step.Deploy);
+    }
+
+    [Fact]
+    public void A_renewal_asked_for_renews_a_current_certificate_but_finishes_an_order_in_progress_first()
+    {
+        var current = DomainRecord.New with { KeyFile = "k", CertificateId = Certificate };
+        Assert.Equal(StepKind.Renew, DomainDecision.Decide(current, Verdict("current"), Now, new DecisionOptions(RenewNow: true)).Kind);
+        Assert.Equal(StepKind.ContinueOrder, DomainDecision.Decide(current with { OrderId = Order }, Verdict("current"), Now, new DecisionOptions(RenewNow: true)).Kind);
+    }
+
+    [Fact]
+    public void A_backoff_that_has_run_out_holds_nothing_back()
+    {
+        var record = DomainRecord.New with { KeyFile = "k", Failure = new FailureRecord(1, Now.AddHours(-2), "validation failed", null) };
+
+        Assert.Equal(StepKind.NewOrder, DomainDecision.Decide(record, Verdict("new"), Now, new DecisionOptions()).Kind);
+    }
+
+    [Fact]
+    public void Without_a_deploy_program_a_pending_flag_owes_nothing_and_without_verify_neither_does_servedOk()
+    {
+        var record = DomainRecord.New with { KeyFile = "k", CertificateId = Certificate, DeployPending = true, ServedOk = false };
+
+        Assert.False(DomainDecision.Decide(record, Verdict("current"), Now, new DecisionOptions()).Deploy);
+        Assert.True(DomainDecision.Decide(record with { ServedOk = null }, Verdict("current"), Now, new DecisionOptions(HasVerify: true)).Deploy);
+    }
+
+    private static RenewalVerdict Verdict(string state)
+    {
+        var notAfter = Now.AddDays(state == "due" ? 5 : 60);
+        var timing = RenewalDecision.Decide(Now.AddDays(-30), notAfter, Now, renewalDays: 30);
+        return state switch
+        {
+            "new" => new RenewalVerdict(CertificateStanding.Unusable, null, "is missing", null, AskCa: false),
+            "unusable" => new RenewalVerdict(CertificateStanding.Unusable, null, "belongs to a different key than the domain's private key", null, AskCa: false),
+            _ => new RenewalVerdict(timing.Renew ? CertificateStanding.Due : CertificateStanding.Current, null, null, timing, AskCa: state == "ari due"),
+        };
+    }
+}
