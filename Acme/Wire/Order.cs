@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Concorde.Acme.Wire;
 
 /// <summary>An order object (RFC 8555 §7.1.3; `profile` from the profiles draft, `replaces` RFC 9773 §5).</summary>
-public sealed record Order
+public sealed record Order : IJsonOnDeserialized
 {
     [JsonPropertyName("status")] public AcmeStatus Status { get; init; }
     [JsonPropertyName("expires")] public DateTimeOffset? Expires { get; init; }
@@ -16,6 +16,12 @@ public sealed record Order
     [JsonPropertyName("certificate")] public Uri? Certificate { get; init; }
     [JsonPropertyName("profile")] public string? Profile { get; init; }
     [JsonPropertyName("replaces")] public string? Replaces { get; init; }
+
+    void IJsonOnDeserialized.OnDeserialized()
+    {
+        WireList.RequireElements(Identifiers, "identifiers");
+        WireList.RequireElements(Authorizations, "authorizations");
+    }
 }
 
 /// <summary>The newOrder payload (RFC 8555 §7.4). Optional members are sent only when set.</summary>

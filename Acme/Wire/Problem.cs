@@ -4,7 +4,7 @@ using Concorde.Acme.Problems;
 namespace Concorde.Acme.Wire;
 
 /// <summary>A problem document (RFC 7807, RFC 8555 §6.7), including subproblems (§6.7.1).</summary>
-public sealed record Problem
+public sealed record Problem : IJsonOnDeserialized
 {
     [JsonPropertyName("type")] public string? Type { get; init; }
     [JsonPropertyName("title")] public string? Title { get; init; }
@@ -13,6 +13,8 @@ public sealed record Problem
     [JsonPropertyName("instance")] public string? Instance { get; init; }
     [JsonPropertyName("identifier")] public Identifier? Identifier { get; init; }
     [JsonPropertyName("subproblems")] public IReadOnlyList<Problem>? Subproblems { get; init; }
+
+    void IJsonOnDeserialized.OnDeserialized() => WireList.RequireElements(Subproblems, "subproblems");
 
     [JsonIgnore] public ProblemKind Kind => ProblemTypes.Parse(Type);
 
