@@ -164,13 +164,15 @@ public sealed class DomainState(ProfileDocument document, string name)
                 else d.Remove(DeployPendingField);
             }, ct);
 
+    /// <param name="error">Recorded escaped and cut to <see cref="ServerText.MaxMessageLength"/>: a CA's answer of
+    /// megabytes must not grow shaman.json past what shaman reads back.</param>
     /// <param name="caRetryAt">When the CA asked to be asked again (Retry-After), if it did.</param>
     public Task RecordFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d =>
         {
             d[FailuresField] = Failures + 1;
             d[LastFailureField] = FormatTime(now);
-            d[LastErrorField] = ServerText.EscapeControlCharacters(error);
+            d[LastErrorField] = ServerText.Line(error);
             if (caRetryAt is { } retryAt) d[RetryAfterField] = FormatTime(retryAt);
             else d.Remove(RetryAfterField);
         }, ct);

@@ -58,12 +58,13 @@ public sealed class ProfileState(ProfileDocument document)
     public DateTimeOffset? RunBackoffUntil =>
         RunFailures > 0 && RunLastFailure is { } last ? FailureBackoff.NextAttempt(RunFailures, last, RunRetryAfter) : null;
 
+    /// <param name="error">Recorded escaped and cut, as <see cref="DomainState.RecordFailureAsync"/> records it.</param>
     public Task RecordRunFailureAsync(string error, DateTimeOffset now, DateTimeOffset? caRetryAt, CancellationToken ct) =>
         document.UpdateTopAsync(root =>
         {
             root[RunFailuresField] = RunFailures + 1;
             root[RunLastFailureField] = DomainState.FormatTime(now);
-            root[RunLastErrorField] = ServerText.EscapeControlCharacters(error);
+            root[RunLastErrorField] = ServerText.Line(error);
             if (caRetryAt is { } retryAt) root[RunRetryAfterField] = DomainState.FormatTime(retryAt);
             else root.Remove(RunRetryAfterField);
         }, ct);

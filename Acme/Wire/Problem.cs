@@ -18,7 +18,7 @@ public sealed record Problem : IJsonOnDeserialized
 
     [JsonIgnore] public ProblemKind Kind => ProblemTypes.Parse(Type);
 
-    /// <summary>One line: type, detail and the identifier it concerns.</summary>
+    /// <summary>One line: type, detail and the identifier it concerns, escaped and bounded (<see cref="ServerText.Detail"/>).</summary>
     public override string ToString()
     {
         var text = (Type, Detail) switch
@@ -28,6 +28,6 @@ public sealed record Problem : IJsonOnDeserialized
             (null, { Length: > 0 } detail) => detail,
             _ => "the server reported a problem without type or detail",
         };
-        return Identifier is null ? text : $"{text} ({Identifier})";
+        return ServerText.Detail(Identifier is null ? text : $"{text} ({Identifier})");
     }
 }
