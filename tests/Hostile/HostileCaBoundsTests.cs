@@ -1,4 +1,5 @@
 using System.Net;
+using Concorde.Acme;
 using Concorde.Acme.Problems;
 using Concorde.Shaman;
 using Concorde.Tests.Shaman;
@@ -8,7 +9,8 @@ using Xunit;
 namespace Concorde.Tests.Hostile;
 
 /// <summary>What a CA sends is bounded before shaman keeps or prints it: a problem detail of megabytes is cut in the
-/// log, in shaman.json and in --status, so the profile stays readable by the next run.</summary>
+/// log, in shaman.json and in --status, so the profile stays readable by the next run; a certificate chain larger
+/// than shaman reads back is refused at the download; only the first alternate chains are fetched.</summary>
 public sealed class HostileCaBoundsTests
 {
     private const string Name = "victim.example.com";
@@ -31,5 +33,55 @@ public sealed class HostileCaBoundsTests
         Assert.InRange(new FileInfo(profile.PathOf(ProfileSettings.FileName)).Length, 1, 64 * 1024);
         Assert.All(run.Lines.Concat(status.Lines), l => Assert.InRange(l.Length, 1, ServerText.MaxMessageLength + 16));
         Assert.Contains(run.Lines, l => l.StartsWith($"ERROR {Name}: the CA refused: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Certificate_chain_larger_than_shaman_reads_back_is_refused_at_the_download()
+    {
+        var padding = new string('\n', CertificateChain.MaxPemBytes);
+        using var ca = new ScriptedCa(new AutoAdvancingTimeProvider(Now)) { ServedChain = chain => chain + padding };
+        using var profile = await ScriptedProfile.CreateAsync(Name);
+
+        var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
+
+        Assert.Contains(run.Lines, l => l.StartsWith($"ERROR {Name}: ", StringComparison.Ordinal)
+                                        && l.Contains($"is refused", StringComparison.Ordinal) && l.Contains("certificate chain of", StringComparison.Ordinal));
+        Assert.False(File.Exists(profile.CertificatePath(Name)));
+        Assert.Equal(1, profile.ReadDomain(Name)["failures"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Certificate_chain_of_the_largest_size_accepted_is_read_back()
+    {
+        var padding = new string('\n', CertificateChain.MaxPemBytes - 8 * 1024);
+        using var ca = new ScriptedCa(new AutoAdvancingTimeProvider(Now)) { ServedChain = chain => chain + padding };
+        using var profile = await ScriptedProfile.CreateAsync(Name);
+        (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(0);
+
+        (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now.AddHours(1)))).Exited(0);
+
+        Assert.Single(ca.Csrs);
+    }
+
+    [Fact]
+    public async Task Only_the_first_alternate_chains_are_fetched_however_many_the_CA_offers()
+    {
+        const int offered = 50;
+        var alternates = Enumerable.Range(0, offered).Select(i => $"{ScriptedCa.CertificateUrlPrefix}alternate/{i}").ToList();
+        using var ca = new ScriptedCa(new AutoAdvancingTimeProvider(Now))
+        {
+            CertificateHeaders = [.. alternates.Select(url => ("Link", $"<{url}>;rel=\"alternate\""))],
+        };
+        using var profile = await ScriptedProfile.CreateAsync(Name);
+        profile.Update(c => c["preferredChain"] = "No Such Root");
+        using var other = ca.Authority.Issue(profile.Key(Name), [Name], Now.AddHours(-1), Now.AddDays(90));
+        var otherChain = ca.Authority.ChainPem(other);
+        foreach (var url in alternates)
+            ca.Handler.Always(HttpMethod.Post, url, _ => ScriptedHandler.Json(HttpStatusCode.OK, otherChain, "application/pem-certificate-chain"));
+
+        var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(0);
+
+        Assert.Equal(PreferredChain.MaxAlternates, alternates.Sum(url => ca.Handler.RequestsTo(HttpMethod.Post, url).Count));
+        Assert.Contains(run.Lines, l => l.StartsWith($"WARNING {Name}: no chain offered by the CA ends at an issuer named \"No Such Root\"", StringComparison.Ordinal));
     }
 }
