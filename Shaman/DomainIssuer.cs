@@ -16,6 +16,9 @@ public enum DomainOutcome
     /// <summary>The certificate is in place, but its deploy program or `verify` check failed: a failed domain that
     /// does not back off.</summary>
     DeployFailed,
+    /// <summary>Not started: the run had reached its "runTimeout" (<see cref="RunDeadline"/>); reported once by the run,
+    /// no backoff.</summary>
+    NotStarted,
 }
 
 /// <summary>Carries one domain from wherever its recorded state says it is (no order, an order in any state,
