@@ -36,6 +36,27 @@ public sealed class HostileCaBoundsTests
     }
 
     [Fact]
+    public async Task Account_refusal_of_megabytes_is_cut_in_the_run_level_record_and_the_notification()
+    {
+        using var ca = new ScriptedCa(new AutoAdvancingTimeProvider(Now));
+        using var profile = await ScriptedProfile.CreateAsync(Name);
+        var notified = profile.PathOf("notified");
+        var notify = profile.PathOf("notify");
+        await File.WriteAllTextAsync(notify, $"#!/bin/sh\ncat > '{notified}'\n");
+        File.SetUnixFileMode(notify, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        profile.Update(c => c["notify"] = notify);
+        ca.RefuseNextOrder(HttpStatusCode.Forbidden, "urn:ietf:params:acme:error:userActionRequired", new string('x', 3_000_000));
+
+        (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
+
+        var state = profile.Read();
+        Assert.InRange(state["runLastError"]!.GetValue<string>().Length, 1, ServerText.MaxMessageLength + 1);
+        Assert.InRange(state["notifiedRunError"]!.GetValue<string>().Length, 1, ServerText.MaxMessageLength + 1);
+        Assert.InRange(new FileInfo(profile.PathOf(ProfileSettings.FileName)).Length, 1, 64 * 1024);
+        Assert.InRange(new FileInfo(notified).Length, 1, 64 * 1024);
+    }
+
+    [Fact]
     public async Task Certificate_chain_larger_than_shaman_reads_back_is_refused_at_the_download()
     {
         var padding = new string('\n', CertificateChain.MaxPemBytes);
