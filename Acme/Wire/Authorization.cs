@@ -2,13 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace Concorde.Acme.Wire;
 
-/// <summary>An authorization object (RFC 8555 §7.1.4).</summary>
+/// <summary>An authorization object (RFC 8555 §7.1.4); `identifier` and `challenges` are required there.</summary>
 public sealed record Authorization : IJsonOnDeserialized
 {
     [JsonPropertyName("identifier")] public required Identifier Identifier { get; init; }
     [JsonPropertyName("status")] public AcmeStatus Status { get; init; }
     [JsonPropertyName("expires")] public DateTimeOffset? Expires { get; init; }
-    [JsonPropertyName("challenges")] public IReadOnlyList<Challenge> Challenges { get; init; } = [];
+    [JsonPropertyName("challenges")] public required IReadOnlyList<Challenge> Challenges { get; init; }
     [JsonPropertyName("wildcard")] public bool Wildcard { get; init; }
 
     void IJsonOnDeserialized.OnDeserialized() => WireList.RequireElements(Challenges, "challenges");

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>A CA that answers JSON null where the protocol requires an object, a list or a string: the domain fails
+/// <summary>A CA that answers JSON null (or nothing) where the protocol requires an object, a list or a string: the domain fails
 /// with a protocol error that is logged, recorded for the backoff and notified, like any other refusal; the run goes
 /// on. A renewalInfo answer without a usable window leaves the renewal to the fallback rule.</summary>
 public sealed class HostileCaNullTests
@@ -35,6 +35,9 @@ public sealed class HostileCaNullTests
         { Order(Identifiers, $"[\"{AuthorizationUrl}\"]"), Authorization("null", $"[{Challenge}]") },
         { Order(Identifiers, $"[\"{AuthorizationUrl}\"]"), Authorization(Identifier, "null") },
         { Order(Identifiers, $"[\"{AuthorizationUrl}\"]"), Authorization(Identifier, $"[null,{Challenge}]") },
+        // Missing is the same as null: §7.1.3 and §7.1.4 require these lists.
+        { $$"""{"status":"pending","identifiers":{{Identifiers}},"finalize":"{{OrderUrl}}/finalize"}""", null },
+        { Order(Identifiers, $"[\"{AuthorizationUrl}\"]"), $$"""{"status":"pending","identifier":{{Identifier}}}""" },
         { Order(Identifiers, $"[\"{AuthorizationUrl}\"]"), Authorization(Identifier, Challenge.Replace($"\"{ScriptedAcme.Base}chall/null\"", "null", StringComparison.Ordinal)) },
     };
 
@@ -56,7 +59,7 @@ public sealed class HostileCaNullTests
 
         var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
 
-        Assert.Contains(run.Lines, l => l.StartsWith($"ERROR {Name}: ", StringComparison.Ordinal) && l.Contains("null", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, l => l.StartsWith($"ERROR {Name}: ", StringComparison.Ordinal) && l.Contains(" answered malformed JSON (", StringComparison.Ordinal));
         Assert.Equal(1, profile.ReadDomain(Name)["failures"]!.GetValue<int>());
         Assert.True(File.Exists(notified), "the notify program did not run");
         Assert.Empty(ca.Csrs);
