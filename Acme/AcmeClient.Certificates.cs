@@ -19,6 +19,8 @@ public sealed partial class AcmeClient
         var response = await PostAsync(certificateUrl, account, PostAsGet, ct, accept: PemChainMediaType);
         if (!string.Equals(response.MediaType, PemChainMediaType, StringComparison.OrdinalIgnoreCase))
             throw new AcmeProtocolException($"{certificateUrl} sent '{response.MediaType ?? "no media type"}' instead of {PemChainMediaType}");
+        if (response.Body.Length > CertificateChain.MaxPemBytes)
+            throw new AcmeProtocolException($"{certificateUrl} sent a certificate chain of {response.Body.Length} bytes; more than {CertificateChain.MaxPemBytes} is refused");
         var pem = Encoding.ASCII.GetString(response.Body);
         if (CertificateChain.Problem(pem, parseCertificates: true) is { } problem)
             throw new AcmeProtocolException($"{certificateUrl} sent {problem}; refused");

@@ -4,10 +4,14 @@ using Concorde.Acme.Wire;
 
 namespace Concorde.Acme;
 
-/// <summary>The only JSON type information the ACME layer uses; reflection is switched off.</summary>
+/// <summary>The only JSON type information the ACME layer uses; reflection is switched off. A server's JSON null
+/// where a record requires a value (a non-nullable member, a constructor parameter) and a missing constructor
+/// parameter are malformed JSON, refused where the answer is read, never a null a caller trips over later.</summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    PropertyNameCaseInsensitive = false)]
+    PropertyNameCaseInsensitive = false,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(AcmeDirectory))]
 [JsonSerializable(typeof(Account))]
 [JsonSerializable(typeof(NewAccountPayload))]

@@ -8,6 +8,10 @@ namespace Concorde.Acme;
 /// alternate chains the server offered in `Link: rel="alternate"`.</summary>
 public sealed record CertificateChain(Uri Url, string Pem, IReadOnlyList<Uri> Alternates)
 {
+    /// <summary>Far more than any real chain (a few KiB). One limit for the download and for reading the file back: a
+    /// chain accepted from the CA must be one the next run can read, or every run would fetch and deploy it again.</summary>
+    public const int MaxPemBytes = 1024 * 1024;
+
     public X509Certificate2Collection Certificates()
     {
         var collection = new X509Certificate2Collection();

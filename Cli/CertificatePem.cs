@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme;
 using Concorde.Acme.Files;
 
 namespace Concorde.Cli;
@@ -8,9 +9,6 @@ namespace Concorde.Cli;
 /// a chain as ACME delivers it (RFC 8555 §7.4.2) is the end-entity certificate.</summary>
 internal static class CertificatePem
 {
-    /// <summary>Far larger than any certificate chain; guards against reading a wrong path.</summary>
-    private const long MaxFileBytes = 1024 * 1024;
-
     public static async Task<X509Certificate2> LoadAsync(string path, CancellationToken ct)
     {
         string pem;
@@ -18,7 +16,7 @@ internal static class CertificatePem
         {
             if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a certificate file");
             ct.ThrowIfCancellationRequested();
-            pem = System.Text.Encoding.ASCII.GetString(RegularFile.ReadAll(path, MaxFileBytes));
+            pem = System.Text.Encoding.ASCII.GetString(RegularFile.ReadAll(path, CertificateChain.MaxPemBytes));
         }
         catch (FileNotFoundException e)
         {

@@ -4,16 +4,37 @@ using System.Text;
 namespace Concorde.Acme.Problems;
 
 /// <summary>Text that came from the server, made safe to put in one log line: control characters but tab (a newline
-/// would forge a log line, an escape sequence would reach the terminal) are shown as \u escapes (\u000a), and the length is bounded.</summary>
+/// would forge a log line, an escape sequence would reach the terminal) are shown as \u escapes (\u000a), and the
+/// length is bounded — a CA's problem detail of megabytes would otherwise fill the log, shaman.json and the notify
+/// program's input.</summary>
 public static class ServerText
 {
-    private const int MaxLength = 200;
+    /// <summary>A name or token the server sent, quoted in a message.</summary>
+    private const int MaxNameLength = 200;
+    /// <summary>A problem document as one line (<see cref="Wire.Problem.ToString"/>): far more than a CA's
+    /// explanation needs.</summary>
+    public const int MaxDetailLength = 1024;
+    /// <summary>One message as shaman logs it or records it (`lastError`, `runLastError`).</summary>
+    public const int MaxMessageLength = 4096;
 
-    public static string Escape(string text) =>
-        text.Length > MaxLength ? EscapeControlCharacters(text[..MaxLength]) + "…" : EscapeControlCharacters(text);
+    public static string Escape(string text) => Bounded(text, MaxNameLength);
 
-    /// <summary>Control characters as \u escapes, nothing cut: for a whole log line, whatever parts of it came from where.</summary>
-    public static string EscapeControlCharacters(string text)
+    /// <summary>A problem's type, detail and identifier in one line, escaped and cut to <see cref="MaxDetailLength"/>.</summary>
+    public static string Detail(string text) => Bounded(text, MaxDetailLength);
+
+    /// <summary>A whole message, whatever parts of it came from where, escaped and cut to <see cref="MaxMessageLength"/>.</summary>
+    public static string Line(string text) => Bounded(text, MaxMessageLength);
+
+    /// <summary>At most <paramref name="maxLength"/> characters after escaping, then "…" when anything was cut.</summary>
+    private static string Bounded(string text, int maxLength)
+    {
+        var cut = text.Length > maxLength;
+        var escaped = EscapeControlCharacters(cut ? text[..maxLength] : text);
+        if (escaped.Length > maxLength) (escaped, cut) = (escaped[..maxLength], true);
+        return cut ? escaped + "…" : escaped;
+    }
+
+    private static string EscapeControlCharacters(string text)
     {
         if (!text.Any(IsEscaped)) return text;
         var escaped = new StringBuilder(text.Length + 16);

@@ -4,12 +4,14 @@ using System.Text.Json.Serialization;
 namespace Concorde.Acme.Wire;
 
 /// <summary>An account object (RFC 8555 §7.1.2).</summary>
-public sealed record Account
+public sealed record Account : IJsonOnDeserialized
 {
     [JsonPropertyName("status")] public AcmeStatus Status { get; init; }
     [JsonPropertyName("contact")] public IReadOnlyList<string>? Contact { get; init; }
     [JsonPropertyName("termsOfServiceAgreed")] public bool? TermsOfServiceAgreed { get; init; }
     [JsonPropertyName("orders")] public Uri? Orders { get; init; }
+
+    void IJsonOnDeserialized.OnDeserialized() => WireList.RequireElements(Contact, "contact");
 }
 
 /// <summary>The newAccount request payload (RFC 8555 §7.3).</summary>

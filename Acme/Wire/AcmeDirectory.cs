@@ -16,7 +16,7 @@ public sealed record AcmeDirectory
 }
 
 /// <summary>Directory metadata (RFC 8555 §7.1.1; `profiles` from the ACME profiles draft).</summary>
-public sealed record DirectoryMeta
+public sealed record DirectoryMeta : IJsonOnDeserialized
 {
     [JsonPropertyName("termsOfService")] public string? TermsOfService { get; init; }
     [JsonPropertyName("website")] public string? Website { get; init; }
@@ -24,4 +24,10 @@ public sealed record DirectoryMeta
     [JsonPropertyName("externalAccountRequired")] public bool ExternalAccountRequired { get; init; }
     /// <summary>Profile name → human-readable description.</summary>
     [JsonPropertyName("profiles")] public IReadOnlyDictionary<string, string>? Profiles { get; init; }
+
+    void IJsonOnDeserialized.OnDeserialized()
+    {
+        WireList.RequireElements(CaaIdentities, "caaIdentities");
+        WireList.RequireElements(Profiles?.Values, "profiles");
+    }
 }

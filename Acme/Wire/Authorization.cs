@@ -2,18 +2,20 @@ using System.Text.Json.Serialization;
 
 namespace Concorde.Acme.Wire;
 
-/// <summary>An authorization object (RFC 8555 §7.1.4).</summary>
-public sealed record Authorization
+/// <summary>An authorization object (RFC 8555 §7.1.4); `identifier` and `challenges` are required there.</summary>
+public sealed record Authorization : IJsonOnDeserialized
 {
     [JsonPropertyName("identifier")] public required Identifier Identifier { get; init; }
     [JsonPropertyName("status")] public AcmeStatus Status { get; init; }
     [JsonPropertyName("expires")] public DateTimeOffset? Expires { get; init; }
-    [JsonPropertyName("challenges")] public IReadOnlyList<Challenge> Challenges { get; init; } = [];
+    [JsonPropertyName("challenges")] public required IReadOnlyList<Challenge> Challenges { get; init; }
     [JsonPropertyName("wildcard")] public bool Wildcard { get; init; }
+
+    void IJsonOnDeserialized.OnDeserialized() => WireList.RequireElements(Challenges, "challenges");
 }
 
 /// <summary>A challenge object (RFC 8555 §7.1.5, §8). Unknown types are kept as their string.</summary>
-public sealed record Challenge
+public sealed record Challenge : IJsonOnDeserialized
 {
     public const string Http01 = "http-01";
     public const string Dns01 = "dns-01";
@@ -32,4 +34,6 @@ public sealed record Challenge
     [JsonPropertyName("token")] public string? Token { get; init; }
     /// <summary>dns-persist-01: the names by which the CA may be named in the record.</summary>
     [JsonPropertyName("issuer-domain-names")] public IReadOnlyList<string>? IssuerDomainNames { get; init; }
+
+    void IJsonOnDeserialized.OnDeserialized() => WireList.RequireElements(IssuerDomainNames, "issuer-domain-names");
 }

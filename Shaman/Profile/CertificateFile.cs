@@ -1,4 +1,5 @@
 using System.Text;
+using Concorde.Acme;
 using Concorde.Acme.Files;
 
 namespace Concorde.Shaman;
@@ -7,10 +8,8 @@ namespace Concorde.Shaman;
 /// <see cref="RenewalCheck.Mismatch"/> found it to be the domain's.</summary>
 public static class CertificateFile
 {
-    private const long MaxFileBytes = 1024 * 1024;
-
     /// <summary>The file's text, or null when it is missing, unreadable or implausibly large.</summary>
-    public static Task<string?> ReadAsync(string path, CancellationToken ct) => SmallTextFile.TryReadAsync(path, MaxFileBytes, ct);
+    public static Task<string?> ReadAsync(string path, CancellationToken ct) => SmallTextFile.TryReadAsync(path, CertificateChain.MaxPemBytes, ct);
 
     public static Task WriteAsync(string path, string pem, CancellationToken ct) =>
         AtomicFile.WriteAsync(path, Encoding.ASCII.GetBytes(pem), AtomicFile.PublicMode, overwrite: true, ct);

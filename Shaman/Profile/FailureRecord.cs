@@ -49,12 +49,14 @@ public sealed class FailureFields
     public FailureRecord Read(Func<string, JsonNode?> get) => new(
         ReadCount(get(_failures)), ParseTime(Text(get(_lastFailure))), Text(get(_lastError)), ParseTime(Text(get(_retryAfter))));
 
-    /// <summary>One more failure, with its message (control characters escaped) and the CA's Retry-After, if any.</summary>
+    /// <summary>One more failure, with its message and the CA's Retry-After, if any. The message is escaped and cut to
+    /// <see cref="ServerText.MaxMessageLength"/>: a CA's answer of megabytes must not grow shaman.json past what shaman
+    /// reads back.</summary>
     public void Record(JsonObject obj, FailureRecord current, string error, DateTimeOffset now, DateTimeOffset? caRetryAt)
     {
         obj[_failures] = current.Failures + 1;
         obj[_lastFailure] = FormatTime(now);
-        obj[_lastError] = ServerText.EscapeControlCharacters(error);
+        obj[_lastError] = ServerText.Line(error);
         if (caRetryAt is { } retryAt) obj[_retryAfter] = FormatTime(retryAt);
         else obj.Remove(_retryAfter);
     }

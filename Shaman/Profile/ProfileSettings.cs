@@ -20,6 +20,9 @@ public sealed record ProfileSettings
     public static readonly TimeSpan DefaultDomainTimeout = TimeSpan.FromHours(1);
     /// <summary>Bounds of "domainTimeout": at most a day, so a run never overlaps the next daily one for ever.</summary>
     public const double MinDomainTimeoutSeconds = 1, MaxDomainTimeoutSeconds = 86400;
+    /// <summary>A large profile against a CA that stalls every domain until its "domainTimeout" would hold the lock for
+    /// hours; four hours is far more than a few hundred healthy issuances take, and ends long before the next run.</summary>
+    public static readonly TimeSpan DefaultRunTimeout = TimeSpan.FromHours(4);
 
     public required Uri Server { get; init; }
     /// <summary>Renew when fewer than this many days remain; null → a fraction of the lifetime.</summary>
@@ -32,6 +35,8 @@ public sealed record ProfileSettings
     public TimeSpan AuthenticatorTimeout { get; init; } = DefaultAuthenticatorTimeout;
     /// <summary>How long one domain's work may take in a run (<see cref="DomainDeadline"/>); a domain may set its own.</summary>
     public TimeSpan DomainTimeout { get; init; } = DefaultDomainTimeout;
+    /// <summary>After this long no further domain is started in a run (<see cref="RunDeadline"/>).</summary>
+    public TimeSpan RunTimeout { get; init; } = DefaultRunTimeout;
     /// <summary>Programs run after a challenge finished, valid or not (challenge type → program).</summary>
     public IReadOnlyDictionary<string, string> Cleanup { get; init; } = new Dictionary<string, string>();
     /// <summary>Run after a domain's certificate file changed.</summary>
@@ -59,8 +64,8 @@ public sealed record ProfileSettings
     public static readonly IReadOnlyList<string> Fields =
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
-        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "domainTimeout", "persist",
-        .. ProfileState.Fields,
+        "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "domainTimeout", "runTimeout",
+        "persist", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -86,6 +91,8 @@ public sealed record ProfileSettings
             AuthenticatorTimeout = TimeSpan.FromSeconds(OptionalNumber(root, "authenticatorTimeout", "seconds", 1, 86400)
                                                         ?? DefaultAuthenticatorTimeout.TotalSeconds),
             DomainTimeout = ParseDomainTimeout(root) ?? DefaultDomainTimeout,
+            RunTimeout = TimeSpan.FromSeconds(OptionalNumber(root, "runTimeout", "seconds", MinDomainTimeoutSeconds, MaxDomainTimeoutSeconds)
+                                              ?? DefaultRunTimeout.TotalSeconds),
             Cleanup = StringMap(root["cleanup"], "\"cleanup\""),
             Deploy = OptionalString(root, "deploy"),
             Notify = OptionalString(root, "notify"),

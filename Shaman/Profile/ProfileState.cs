@@ -73,7 +73,7 @@ public sealed class ProfileState(ProfileDocument document)
             root[NotifiedFailedDomainsField] = new JsonArray(failing.Domains.Select(d => (JsonNode?)d).ToArray());
             if (failing.DeployDomains.Count > 0)
                 root[NotifiedDeployFailedDomainsField] = new JsonArray(failing.DeployDomains.Select(d => (JsonNode?)d).ToArray());
-            if (failing.RunError is { } error) root[NotifiedRunErrorField] = error;
+            if (failing.RunError is { } error) root[NotifiedRunErrorField] = ServerText.Line(error);
             root[NotifiedAtField] = DomainState.FormatTime(now);
         }, ct);
 

@@ -18,11 +18,12 @@ public sealed class ShamanLog(TextWriter output, SyslogSender? syslog, LogLevel 
     public void Error(string message) => Write(LogLevel.Error, message);
 
     /// <summary>One message is one line: control characters in it (from a CA's problem detail, a program's output)
-    /// are shown escaped, so nothing can forge a log line or reach the terminal as an escape sequence.</summary>
+    /// are shown escaped, so nothing can forge a log line or reach the terminal as an escape sequence; and it is cut to
+    /// <see cref="ServerText.MaxMessageLength"/>, so no answer can flood the log or the notify program's input.</summary>
     public void Write(LogLevel level, string message)
     {
         if (level < Threshold) return;
-        message = ServerText.EscapeControlCharacters(message);
+        message = ServerText.Line(message);
         lock (_lock)
         {
             var line = $"{Name(level)} {message}";

@@ -38,7 +38,7 @@ public static class StatusReport
         }
         foreach (var plan in plans)
             if (plan.LastError is { } error)
-                text.Append($"last error of {plan.Name}: {ServerText.EscapeControlCharacters(DomainState.WithoutName(plan.Name, error))}\n");
+                text.Append($"last error of {plan.Name}: {ServerText.Line(DomainState.WithoutName(plan.Name, error))}\n");
         if (run is { Failing: true }) text.Append(run.Describe(now)).Append('\n');
         foreach (var plan in plans)
             if (plan.DeployPending)

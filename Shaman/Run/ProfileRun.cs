@@ -67,6 +67,7 @@ public static class ProfileRun
             var context = new ShamanContext(settings, document, keys, session, programs, log, environment.Time, environment.Random);
             var decisions = new DecisionOptions(Force: options.Force, RunHeldBack: runHeldBack);
 
+            var runDeadline = new RunDeadline(settings.RunTimeout);
             using var slots = new SemaphoreSlim(settings.Parallel);
             DomainOutcome[] results;
             var unsaved = false;
@@ -77,6 +78,7 @@ public static class ProfileRun
                     await slots.WaitAsync(ct);
                     try
                     {
+                        if (runDeadline.HasExpired) return DomainOutcome.NotStarted;
                         return await RunDomainAsync(context, domain, decisions, currentVerdicts, ct);
                     }
                     finally
@@ -103,15 +105,18 @@ public static class ProfileRun
             var runFailed = await FinishRunAsync(runState, session, log, environment.Time, ct) || runHeldBack;
             var failed = results.Count(outcome => outcome is DomainOutcome.Failed or DomainOutcome.BackingOff or DomainOutcome.DeployFailed);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
+            var notStarted = settings.Domains.Where((_, i) => results[i] == DomainOutcome.NotStarted).Select(domain => domain.Name).ToList();
+            var runTimedOut = notStarted.Count > 0 ? runDeadline.Explain(notStarted, settings.Domains.Count) : null;
+            if (runTimedOut is not null) log.Error(runTimedOut);
             if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
             // A threshold above errors (Python's CRITICAL) would make a failing run silent, and cron mails nothing.
             if (failed > 0 && log.Threshold > LogLevel.Error)
                 await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
-            else if (!runFailed) log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
+            else if (!runFailed && runTimedOut is null) log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
             var failedDomains = settings.Domains.Where((_, i) => results[i] is DomainOutcome.Failed or DomainOutcome.BackingOff).Select(domain => domain.Name);
-            await notifier.NotifyIfDueAsync(ProfileReport.RecordedFailures(settings, document, runState.RunFailure.LastError, failedDomains), ct);
-            return failed > 0 || unsaved || runFailed ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
+            await notifier.NotifyIfDueAsync(ProfileReport.RecordedFailures(settings, document, runState.RunFailure.LastError ?? runTimedOut, failedDomains), ct);
+            return failed > 0 || unsaved || runFailed || runTimedOut is not null ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
         // A profile error is a usage error, answered by ShamanCommand.
         catch (Exception e) when (ExpectedFailure.Is(e) && e is not ProfileException)

@@ -6,7 +6,8 @@ using Xunit;
 
 namespace Concorde.Tests.Acme;
 
-/// <summary>Wire records tolerate what they don't know: new states, new challenge types, new members.</summary>
+/// <summary>Wire records tolerate what they don't know: new states, new challenge types, new members. A null where a
+/// record requires a value is malformed JSON, never a null handed on.</summary>
 public sealed class WireTests
 {
     [Theory]
@@ -57,6 +58,51 @@ public sealed class WireTests
         Assert.Equal(["dns-account-01", Challenge.Http01], authorization.Challenges.Select(c => c.Type));
         Assert.True(authorization.Wildcard);
         Assert.Equal(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero), authorization.Challenges[1].Validated);
+    }
+
+    [Theory]
+    [InlineData("""{"identifier":null,"challenges":[]}""")]
+    [InlineData("""{"identifier":{"type":"dns","value":null},"challenges":[]}""")]
+    [InlineData("""{"identifier":{"type":"dns"},"challenges":[]}""")]
+    [InlineData("""{"identifier":{"type":"dns","value":"example.com"},"challenges":null}""")]
+    [InlineData("""{"identifier":{"type":"dns","value":"example.com"}}""")]
+    [InlineData("""{"identifier":{"type":"dns","value":"example.com"},"challenges":[null]}""")]
+    [InlineData("""{"identifier":{"type":"dns","value":"example.com"},"challenges":[{"type":"http-01","url":null}]}""")]
+    [InlineData("""{"identifier":{"type":"dns","value":"example.com"},"challenges":[{"type":null,"url":"https://127.0.0.1/c/1"}]}""")]
+    public void Authorization_with_null_where_a_value_is_required_is_malformed(string json)
+    {
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, AcmeJsonContext.Default.Authorization));
+    }
+
+    [Theory]
+    [InlineData("""{"identifiers":null,"authorizations":[]}""")]
+    [InlineData("""{"identifiers":[null],"authorizations":[]}""")]
+    [InlineData("""{"identifiers":[],"authorizations":null}""")]
+    [InlineData("""{"identifiers":[],"authorizations":["https://127.0.0.1/a/1",null]}""")]
+    [InlineData("""{"identifiers":[]}""")]
+    [InlineData("""{"authorizations":[]}""")]
+    public void Order_with_null_where_a_value_is_required_is_malformed(string json)
+    {
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, AcmeJsonContext.Default.Order));
+    }
+
+    [Theory]
+    [InlineData("""{"suggestedWindow":null}""")]
+    [InlineData("""{"suggestedWindow":{"start":"2030-01-01T00:00:00Z"}}""")]
+    [InlineData("""{"suggestedWindow":{"start":null,"end":"2030-01-01T00:00:00Z"}}""")]
+    public void Renewal_info_without_a_whole_window_is_malformed(string json)
+    {
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(json, AcmeJsonContext.Default.RenewalInfo));
+    }
+
+    [Fact]
+    public void Optional_members_may_be_null()
+    {
+        var order = JsonSerializer.Deserialize("""{"status":"pending","identifiers":[],"authorizations":[],"error":null,"finalize":null,"profile":null}""",
+            AcmeJsonContext.Default.Order)!;
+
+        Assert.Null(order.Finalize);
+        Assert.Null(order.Error);
     }
 
     [Theory]

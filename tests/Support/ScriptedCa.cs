@@ -44,6 +44,12 @@ internal sealed class ScriptedCa : IDisposable
     }
 
     public ScriptedHandler Handler { get; }
+
+    /// <summary>What the certificate URL serves of the chain issued: a test may pad it.</summary>
+    public Func<string, string> ServedChain { get; init; } = chain => chain;
+
+    /// <summary>Headers of the certificate download, e.g. `Link: rel="alternate"` chains.</summary>
+    public (string Name, string Value)[] CertificateHeaders { get; init; } = [];
     public ThrowawayCa Authority { get; } = new();
 
     /// <summary>The decoded newOrder payloads, in order.</summary>
@@ -110,8 +116,8 @@ internal sealed class ScriptedCa : IDisposable
                 () => Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, Order("ready", "")))));
         Handler.Always(HttpMethod.Post, finalizeUrl, finalize =>
         {
-            var chain = Issue(Payload(finalize).GetProperty("csr").GetString()!);
-            Handler.Always(HttpMethod.Post, certificateUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, chain, PemChain)));
+            var chain = ServedChain(Issue(Payload(finalize).GetProperty("csr").GetString()!));
+            Handler.Always(HttpMethod.Post, certificateUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, chain, PemChain, CertificateHeaders)));
             var valid = Order("valid", $",\"certificate\":\"{certificateUrl}\"");
             Handler.Always(HttpMethod.Post, orderUrl, _ => WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, valid)));
             return WithNonce(ScriptedHandler.Json(HttpStatusCode.OK, valid));

@@ -27,6 +27,7 @@ public sealed class ProfileWarningsTests
             "metrics": "concorde.prom",
             "verify": ["127.0.0.1:443", "[::1]:443"],
             "domainTimeout": 1800,
+            "runTimeout": 7200,
             "persist": {"until": "2031-01-01"},
             "key": "account.key.priv.pem",
             "account_id": "https://acme.example/acct/1",
