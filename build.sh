@@ -52,6 +52,9 @@ case "${1:-build}" in
     dotnet format tests/concorde.tests.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format tests/concorde.tests.csproj"; exit 1; }
     publish
     export CONCORDE_BIN=$PWD/out/concorde
+    # The tests write profiles with the default mode; under a caller's umask 002 they would be group-writable,
+    # and shaman rightly refuses them (StrictModes).
+    umask 022
     dotnet test tests/concorde.tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee out/test.log
     status=${PIPESTATUS[0]}
     # A skipped test is not a passed test: Pebble tests must run.
