@@ -37,6 +37,7 @@ public sealed class ProfileWarningsTests
             "runRetryAfter": "2030-01-01T01:00:00Z",
             "notify": "mail",
             "notifiedFailedDomains": ["example.com"],
+            "notifiedDeployFailedDomains": ["example.com"],
             "notifiedRunError": "server: the CA cannot be reached",
             "notifiedAt": "2030-01-01T00:00:00Z",
             "domains": {
