@@ -38,7 +38,7 @@ public sealed record CertificateChain(Uri Url, string Pem, IReadOnlyList<Uri> Al
                 return $"a {rest[fields.Label]} PEM block in its certificate chain";
             var der = new byte[fields.DecodedDataLength];
             if (!Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out var written)
-                || !IsCompleteDer(der.AsSpan(0, written)) || (parseCertificates && !IsCertificate(der)))
+                || !IsDerSequence(der.AsSpan(0, written)) || (parseCertificates && !IsCertificate(der)))
                 return $"an unreadable certificate (number {certificates + 1} of its chain)";
             certificates++;
             rest = rest[fields.Location.End.Value..];
@@ -47,12 +47,15 @@ public sealed record CertificateChain(Uri Url, string Pem, IReadOnlyList<Uri> Al
         return rest.IsWhiteSpace() ? null : "a certificate chain that ends in the middle of a certificate (cut short?)";
     }
 
-    private static bool IsCompleteDer(ReadOnlySpan<byte> der)
+    /// <summary>Whether <paramref name="der"/> is exactly one DER SEQUENCE, the outer shape of every certificate:
+    /// what can be said of a certificate without OpenSSL, which a run with nothing to do never loads.</summary>
+    public static bool IsDerSequence(ReadOnlySpan<byte> der)
     {
         try
         {
+            var tag = Asn1Tag.Decode(der, out _);
             AsnDecoder.ReadEncodedValue(der, AsnEncodingRules.DER, out _, out _, out var consumed);
-            return consumed == der.Length;
+            return tag.HasSameClassAndValue(Asn1Tag.Sequence) && consumed == der.Length;
         }
         catch (AsnContentException)
         {

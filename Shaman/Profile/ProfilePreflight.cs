@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using Concorde.Acme;
 using Concorde.Acme.Keys;
 
 namespace Concorde.Shaman;
@@ -61,7 +61,7 @@ public static class ProfilePreflight
     }
 
     /// <summary>"caBundle" (else the environment's bundle) is readable and holds at least one certificate. Only the
-    /// first certificate is decoded, so a large system bundle costs one read.</summary>
+    /// first certificate is looked at, so a large system bundle costs one read.</summary>
     private static async Task CheckCaBundleAsync(ProfileDocument document, ProfileSettings settings, string? fromEnvironment, CancellationToken ct)
     {
         var (bundle, where) = settings.CaBundle is { } configured
@@ -76,6 +76,8 @@ public static class ProfilePreflight
             throw new ProfileException($"{path} ({where}): holds no certificate (no \"-----BEGIN CERTIFICATE-----\" block); point it at a PEM file of the CA's root certificates");
     }
 
+    /// <summary>The first CERTIFICATE block is base64 of one DER SEQUENCE. Not parsed further: that would load
+    /// OpenSSL into every run, also those with nothing to do; the TLS handshake judges the certificate.</summary>
     private static bool HoldsCertificate(string pem)
     {
         var rest = pem.AsSpan();
@@ -83,15 +85,9 @@ public static class ProfilePreflight
         {
             if (rest[fields.Label].SequenceEqual("CERTIFICATE"))
             {
-                try
-                {
-                    using var certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(rest[fields.Base64Data].ToString()));
-                    return true;
-                }
-                catch (CryptographicException)
-                {
-                    return false;
-                }
+                var der = new byte[fields.DecodedDataLength];
+                return Convert.TryFromBase64Chars(rest[fields.Base64Data], der, out var written)
+                       && CertificateChain.IsDerSequence(der.AsSpan(0, written));
             }
             rest = rest[fields.Location.End..];
         }

@@ -122,6 +122,11 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
             File.WriteAllText(s.Sandbox.OutsidePath("not-a-ca.pem"), KeyPem.NewP384());
             s.Config["caBundle"] = s.Sandbox.OutsidePath("not-a-ca.pem");
         }, ["not-a-ca.pem", "no certificate"]),
+        ["caBundle: a CERTIFICATE block of text, not DER"] = (s =>
+        {
+            File.WriteAllText(s.Sandbox.OutsidePath("text.pem"), PemEncoding.WriteString("CERTIFICATE", "not a certificate"u8));
+            s.Config["caBundle"] = s.Sandbox.OutsidePath("text.pem");
+        }, ["text.pem", "no certificate"]),
         ["account key: garbage"] = (s => s.AccountKey("not a key\n"), [AccountKeyFile, "no PEM block"]),
         ["account key: P-256"] = (s => s.AccountKey(Ec(ECCurve.NamedCurves.nistP256, k => k.ExportPkcs8PrivateKeyPem())), [AccountKeyFile, "256 bits"]),
     };

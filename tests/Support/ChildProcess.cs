@@ -6,16 +6,22 @@ namespace Concorde.Tests.Support;
 /// redirected, and a run to completion that is killed, with its whole process tree, when it hangs.</summary>
 internal static class ChildProcess
 {
-    /// <summary><paramref name="program"/> with <paramref name="arguments"/> and stdin, stdout and stderr redirected.</summary>
+    /// <summary><paramref name="program"/> with <paramref name="arguments"/> and stdin, stdout and stderr redirected,
+    /// started through env(1) with every signal at its default, as from a terminal: a test run started as a
+    /// script's background job ignores SIGINT and SIGQUIT, under nohup SIGHUP, and .NET passes an ignored signal on
+    /// to its children. env execs the program, so the process id is the program's.</summary>
     public static ProcessStartInfo Redirected(string program, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(program)
+        var start = new ProcessStartInfo("/usr/bin/env")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal");
+        start.ArgumentList.Add("--");
+        start.ArgumentList.Add(program);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         return start;
     }

@@ -11,7 +11,7 @@ internal static class ConcordeBinary
 
     private static readonly string[] VariablesToDrop =
     [
-        "CONCORDE_CA_BUNDLE", "CONCORDE_EAB_HMAC_KEY", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+        "CONCORDE_CA_BUNDLE", "CONCORDE_EAB_HMAC_KEY", "CONCORDE_SYSLOG_SOCKET", "CONCORDE_TEST_REQUEST_TIMEOUT", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
     ];
 
     public static string Path

@@ -86,7 +86,7 @@ public sealed class ShamanDeployLapseTests(PebbleFixture pebble) : IClassFixture
         Assert.Contains(behindBackoff.Lines, l => l.StartsWith($"WARNING {name}: skipped after 1 failed attempt", StringComparison.Ordinal));
         Assert.DoesNotContain(behindBackoff.Lines, l => l.Contains("created order", StringComparison.Ordinal));
         Assert.Contains($"INFO {name}: {nginx.Endpoint} serves the certificate in {ShamanProfile.CertificateFile(name)} (serial {second.SerialNumber})", behindBackoff.Lines);
-        using (var served = await nginx.ServedCertificateAsync(name, ct)) Assert.Equal(second.SerialNumber, served.SerialNumber);
+        await nginx.WaitUntilServingAsync(name, second.SerialNumber, ct);
         var deployed = profile.ReadDomain(name);
         Assert.False(deployed.ContainsKey("deployPending"));
         Assert.True(deployed["servedOk"]!.GetValue<bool>());

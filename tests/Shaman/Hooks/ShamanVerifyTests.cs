@@ -37,7 +37,7 @@ public sealed class ShamanVerifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         var first = (await profile.RunAsync(environment)).Exited(0);
         using var firstLeaf = profile.AssertCertificate(name);
         Assert.Contains($"INFO {name}: {nginx.Endpoint} serves the certificate in {ShamanProfile.CertificateFile(name)} (serial {firstLeaf.SerialNumber})", first.Lines);
-        using (var served = await nginx.ServedCertificateAsync(name, ct)) Assert.Equal(firstLeaf.SerialNumber, served.SerialNumber);
+        await nginx.WaitUntilServingAsync(name, firstLeaf.SerialNumber, ct);
         Assert.True(profile.ReadDomain(name)["servedOk"]!.GetValue<bool>());
         Assert.False(profile.ReadDomain(name).ContainsKey("deployPending"));
 
@@ -70,7 +70,7 @@ public sealed class ShamanVerifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         var third = (await profile.RunAsync(environment)).Exited(0);
         Assert.DoesNotContain(third.Lines, l => l.Contains("created order", StringComparison.Ordinal));
         Assert.Contains($"INFO {name}: {nginx.Endpoint} serves the certificate in {ShamanProfile.CertificateFile(name)} (serial {secondLeaf.SerialNumber})", third.Lines);
-        using (var served = await nginx.ServedCertificateAsync(name, ct)) Assert.Equal(secondLeaf.SerialNumber, served.SerialNumber);
+        await nginx.WaitUntilServingAsync(name, secondLeaf.SerialNumber, ct);
         var recovered = profile.ReadDomain(name);
         Assert.True(recovered["servedOk"]!.GetValue<bool>());
         Assert.False(recovered.ContainsKey("deployPending"));

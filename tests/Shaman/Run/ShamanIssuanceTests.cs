@@ -52,6 +52,29 @@ public sealed class ShamanIssuanceTests(PebbleFixture pebble) : IClassFixture<Pe
         Assert.DoesNotContain(second.Lines, l => l.Contains("created", StringComparison.Ordinal) || l.Contains("updating", StringComparison.Ordinal));
     }
 
+    /// <summary>A run with nothing to do stays as light as it is fast: it reads the CA bundle (the preflight checks
+    /// it holds a certificate) and the account key, but maps neither libssl nor libcrypto, seen through strace.</summary>
+    [Fact]
+    public async Task Run_with_nothing_to_do_checks_the_CA_bundle_without_loading_OpenSSL()
+    {
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName("light");
+        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
+        (await profile.RunAsync()).Exited(0);
+        var traceFile = profile.PathOf("strace.out");
+
+        using var shaman = ShamanProcess.Start([profile.Directory], wrapper: ["strace", "-f", "-qq", "-o", traceFile, "-e", "trace=openat"]);
+        var run = await shaman.WaitAsync(ShamanProcess.DefaultTimeout);
+
+        Assert.False(run.ExitCode == 127 || run.Stderr.Contains("strace:", StringComparison.Ordinal),
+            $"this test needs strace (apt-get install -y strace):{Environment.NewLine}{run}");
+        run.Exited(0);
+        var opened = File.ReadAllLines(traceFile);
+        Assert.Contains(opened, l => l.Contains($"\"{pebble.Server.CaBundlePath}\"", StringComparison.Ordinal));
+        Assert.Contains(opened, l => l.Contains(ShamanProfile.AccountKeyFile, StringComparison.Ordinal));
+        Assert.DoesNotContain(opened, l => l.Contains("libcrypto", StringComparison.Ordinal) || l.Contains("libssl", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Missing_certificate_file_is_fetched_again_without_a_new_order()
     {
