@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -18,11 +19,12 @@ public sealed partial class AcmeClient
 
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
-    private readonly NonceStore _nonces = new();
-    private int _requestCount;
+    private readonly NonceStore _nonces;
+    /// <summary>Shared with the views <see cref="WithProgress"/> makes, as the nonces are.</summary>
+    private readonly StrongBox<int> _requestCount;
 
     private AcmeClient(HttpClient http, TimeProvider time, AcmeClientOptions options, Uri directoryUrl,
-        AcmeDirectory directory, JsonElement directoryJson)
+        AcmeDirectory directory, JsonElement directoryJson, NonceStore nonces, StrongBox<int> requestCount)
     {
         _http = http;
         _time = time;
@@ -30,29 +32,35 @@ public sealed partial class AcmeClient
         DirectoryUrl = directoryUrl;
         Directory = directory;
         DirectoryJson = directoryJson;
+        _nonces = nonces;
+        _requestCount = requestCount;
     }
+
+    /// <summary>The same client (connection, directory, nonces) whose retry and progress lines go to
+    /// <paramref name="progress"/>: one per caller, so that callers working side by side can tell their lines apart.</summary>
+    public AcmeClient WithProgress(Action<string>? progress) =>
+        new(_http, _time, Options with { Progress = progress }, DirectoryUrl, Directory, DirectoryJson, _nonces, _requestCount);
 
     public Uri DirectoryUrl { get; }
     public AcmeDirectory Directory { get; }
     public JsonElement DirectoryJson { get; }
     public AcmeClientOptions Options { get; }
     /// <summary>HTTP requests sent so far, retries included.</summary>
-    public int RequestCount => Volatile.Read(ref _requestCount);
+    public int RequestCount => Volatile.Read(ref _requestCount.Value);
 
     /// <summary>Fetches the directory (RFC 8555 §7.1.1) and returns a client bound to it.</summary>
     public static async Task<AcmeClient> CreateAsync(HttpClient http, Uri directoryUrl, TimeProvider time,
         AcmeClientOptions? options, CancellationToken ct)
     {
-        var bootstrap = new AcmeClient(http, time, options ?? new AcmeClientOptions(), directoryUrl, new AcmeDirectory(), default);
+        var bootstrap = new AcmeClient(http, time, options ?? new AcmeClientOptions(), directoryUrl, new AcmeDirectory(), default,
+            new NonceStore(), new StrongBox<int>());
         var response = await bootstrap.SendAsync(HttpMethod.Get, directoryUrl, sign: null, accept: null, ct);
         var directory = response.Deserialize(AcmeJsonContext.Default.AcmeDirectory);
         var missing = new[] { ("newNonce", directory.NewNonce), ("newAccount", directory.NewAccount), ("newOrder", directory.NewOrder) }
             .Where(endpoint => endpoint.Item2 is null).Select(endpoint => endpoint.Item1).ToList();
         if (missing.Count > 0)
             throw new AcmeProtocolException($"{directoryUrl} is not an ACME directory: it has no {string.Join(", ", missing)}");
-        var client = new AcmeClient(http, time, bootstrap.Options, directoryUrl, directory, response.Json());
-        client._requestCount = bootstrap.RequestCount;
-        return client;
+        return new AcmeClient(http, time, bootstrap.Options, directoryUrl, directory, response.Json(), bootstrap._nonces, bootstrap._requestCount);
     }
 
     // ---- the single send path -------------------------------------------------------------------------
@@ -116,7 +124,7 @@ public sealed partial class AcmeClient
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(JoseMediaType);
         }
         if (accept is not null) request.Headers.Accept.ParseAdd(accept);
-        Interlocked.Increment(ref _requestCount);
+        Interlocked.Increment(ref _requestCount.Value);
         try
         {
             using var message = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);

@@ -16,7 +16,7 @@ internal static class CertificatePem
         {
             if (Directory.Exists(path)) throw new IOException($"{path}: is a directory, not a certificate file");
             ct.ThrowIfCancellationRequested();
-            pem = System.Text.Encoding.ASCII.GetString(RegularFile.ReadAll(path, CertificateChain.MaxPemBytes));
+            pem = SmallTextFile.Read(path, CertificateChain.MaxPemBytes);
         }
         catch (FileNotFoundException e)
         {

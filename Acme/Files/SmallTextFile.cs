@@ -7,6 +7,9 @@ namespace Concorde.Acme.Files;
 /// pipe — costs nothing.</summary>
 public static class SmallTextFile
 {
+    /// <summary>The file's text; throws as <see cref="RegularFile.ReadAll(string, long)"/> does.</summary>
+    public static string Read(string path, long maxBytes) => Encoding.ASCII.GetString(RegularFile.ReadAll(path, maxBytes));
+
     /// <summary>The file's text, or null when it is missing, unreadable, not a regular file or larger than
     /// <paramref name="maxBytes"/>.</summary>
     public static Task<string?> TryReadAsync(string path, long maxBytes, CancellationToken ct)
@@ -14,7 +17,7 @@ public static class SmallTextFile
         ct.ThrowIfCancellationRequested();
         try
         {
-            return Task.FromResult<string?>(Encoding.ASCII.GetString(RegularFile.ReadAll(path, maxBytes)));
+            return Task.FromResult<string?>(Read(path, maxBytes));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or RegularFileException)
         {

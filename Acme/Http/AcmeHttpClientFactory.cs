@@ -47,7 +47,7 @@ public static class AcmeHttpClientFactory
     }
 
     /// <summary>Far more than a system's whole bundle of roots (about 200 KiB).</summary>
-    private const long MaxCaBundleBytes = 16 * 1024 * 1024;
+    public const long MaxCaBundleBytes = 16 * 1024 * 1024;
 
     /// <summary>Reads a PEM bundle of CA certificates; the message names the file on failure.</summary>
     public static X509Certificate2Collection LoadTrustedRoots(string pemPath)
@@ -55,7 +55,7 @@ public static class AcmeHttpClientFactory
         var roots = new X509Certificate2Collection();
         try
         {
-            roots.ImportFromPem(System.Text.Encoding.ASCII.GetString(RegularFile.ReadAll(pemPath, MaxCaBundleBytes)));
+            roots.ImportFromPem(SmallTextFile.Read(pemPath, MaxCaBundleBytes));
         }
         catch (RegularFileException e)
         {

@@ -22,7 +22,7 @@ public static class KeyFile
             if (!info.Exists) throw new KeyFileException(path, "no such key file");
             if (info.Length > MaxKeyFileBytes) throw new KeyFileException(path, $"is {info.Length} bytes, too large for a PEM key");
             ct.ThrowIfCancellationRequested();
-            text = Encoding.ASCII.GetString(RegularFile.ReadAll(path, MaxKeyFileBytes));
+            text = SmallTextFile.Read(path, MaxKeyFileBytes);
         }
         catch (RegularFileException e)
         {

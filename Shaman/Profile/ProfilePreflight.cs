@@ -10,7 +10,8 @@ namespace Concorde.Shaman;
 /// what to do.</summary>
 public static class ProfilePreflight
 {
-    private const long MaxBundleBytes = 4 * 1024 * 1024;
+    /// <summary>What the run reads the bundle with, so a bundle the check passes is one the run can load.</summary>
+    private const long MaxBundleBytes = Acme.Http.AcmeHttpClientFactory.MaxCaBundleBytes;
 
     public static async Task CheckAsync(ProfileDocument document, ProfileSettings settings, ShamanEnvironment environment, CancellationToken ct)
     {

@@ -5,7 +5,7 @@ namespace Concorde.Shaman;
 
 /// <summary>shaman.json's text (<see cref="PythonJson"/>'s format) kept in parts: each domain's entry is serialized
 /// once and kept until that domain changes, so a save in a profile of N domains serializes the domains that changed,
-/// not all N, and the rest of the text is a copy of kept bytes (issue 14: whole-profile serialization per save made
+/// not all N, and the rest of the text is a copy of kept bytes (whole-profile serialization per save made
 /// issuance O(N²)). Not thread-safe: <see cref="ProfileDocument"/> calls it under its tree lock.</summary>
 internal sealed class ProfileText
 {

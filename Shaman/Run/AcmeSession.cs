@@ -21,14 +21,6 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
     private RunFailure? _runFailure;
     private int _accountGeneration;
 
-    /// <summary>The domain the calling flow works on: the client is shared by domains worked on side by side, and
-    /// its retry and progress lines name the one they are for.</summary>
-    private readonly AsyncLocal<string?> _domain = new();
-
-    /// <summary>Names <paramref name="name"/> in the client's progress lines for the rest of the calling async
-    /// method and what it awaits.</summary>
-    public void WorkOn(string name) => _domain.Value = name;
-
     /// <summary>The account key; available once <see cref="OpenAsync"/> has run.</summary>
     public ECDsa AccountKey => _accountKey ?? throw new InvalidOperationException("the ACME session is not open yet");
 
@@ -44,13 +36,16 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
 
     /// <summary>The client and the account, creating the account key and the account on first use.</summary>
     /// <exception cref="Shaman.RunFailure">The CA cannot be reached or refuses the account (now or earlier in this run).</exception>
-    public async Task<(AcmeClient Client, AcmeAccountKey Account)> OpenAsync(CancellationToken ct)
+    /// <param name="domain">The domain asking: the client is shared by domains worked on side by side, and its retry
+    /// and progress lines name the one they are for.</param>
+    public async Task<(AcmeClient Client, AcmeAccountKey Account)> OpenAsync(string domain, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
             if (RunFailure is { } stopped) throw stopped;
-            return await OpenOnceAsync(ct);
+            var (client, account) = await OpenOnceAsync(ct);
+            return (For(client, domain), account);
         }
         catch (AcmeException e)
         {
@@ -148,18 +143,20 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
     }
 
     /// <summary>The client alone, for unauthenticated requests such as renewal information.</summary>
-    public async Task<AcmeClient> ClientAsync(CancellationToken ct)
+    public async Task<AcmeClient> ClientAsync(string domain, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            return _client ??= await CreateClientAsync(ct);
+            return For(_client ??= await CreateClientAsync(ct), domain);
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    private AcmeClient For(AcmeClient client, string domain) => client.WithProgress(message => log.Info($"{domain}: {message}"));
 
     /// <summary>A directory that could not be read, after the client's own retries, fails every later domain of
     /// this run at once: a CA that is down would otherwise cost each domain the whole retry schedule again.</summary>
@@ -171,7 +168,7 @@ public sealed class AcmeSession(Func<HttpClient> createHttp, bool ownsHttp, Prof
             _http ??= createHttp();
             var options = (clientOptions ?? new AcmeClientOptions()) with
             {
-                Progress = message => log.Info(_domain.Value is { } name ? $"{name}: {message}" : message),
+                Progress = log.Info,
             };
             return await AcmeClient.CreateAsync(_http, settings.Server, time, options, ct);
         }

@@ -13,7 +13,7 @@ public sealed partial class DomainIssuer
     private async Task<AcmeResource<Order>> NewOrderAsync(CancellationToken ct)
     {
         Progress.Note("the CA had not answered the request for a new order");
-        var (client, account) = await _context.Session.OpenAsync(ct);
+        var (client, account) = await _context.Session.OpenAsync(Name, ct);
         var profile = _domain.Effective.CertificateProfile;
         if (profile is not null) CheckProfile(client, profile);
         // RFC 9773 §5: `replaces` only where the CA speaks ARI; others may refuse an unknown field.
@@ -58,7 +58,7 @@ public sealed partial class DomainIssuer
     private async Task<bool> AdvanceOrderAsync(Uri orderUrl, AcmeResource<Order>? fresh, ECDsa key, byte[] keyInfo, CancellationToken ct)
     {
         Progress.Note($"the CA had not answered a request for order {orderUrl}");
-        var (client, account) = await _context.Session.OpenAsync(ct);
+        var (client, account) = await _context.Session.OpenAsync(Name, ct);
         AcmeResource<Order> order;
         try
         {

@@ -197,7 +197,7 @@ public sealed partial class DomainIssuer
     private async Task FetchCertificateAsync(Uri certificateUrl, byte[]? keyInfo, CancellationToken ct)
     {
         Progress.Note($"the CA had not answered about certificate {certificateUrl}");
-        var (client, account) = await _context.Session.OpenAsync(ct);
+        var (client, account) = await _context.Session.OpenAsync(Name, ct);
         CertificateChain chain;
         try
         {

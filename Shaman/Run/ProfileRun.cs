@@ -151,7 +151,6 @@ public static class ProfileRun
     private static async Task<DomainOutcome> RunDomainAsync(ShamanContext context, DomainSettings domain, DecisionOptions decisions,
         ConcurrentDictionary<string, RenewalVerdict> currentVerdicts, CancellationToken ct)
     {
-        context.Session.WorkOn(domain.Name);
         var issuer = new DomainIssuer(domain, context);
         using var deadline = new DomainDeadline(domain.Effective.Timeout, ct);
         DomainResult result;

@@ -16,7 +16,7 @@ public sealed class RenewalInfoRefresher(DomainSettings domain, ShamanContext co
         var previous = state.RenewalInfo?.Schedule;
         try
         {
-            var client = await context.Session.ClientAsync(ct);
+            var client = await context.Session.ClientAsync(domain.Name, ct);
             if (!client.SupportsRenewalInfo || certificate.AriCertificateId is not { } certificateId)
             {
                 await state.RecordRenewalInfoAsync(new RenewalInfoRecord(null, Now + AriRecheck.WithoutAri), ct);

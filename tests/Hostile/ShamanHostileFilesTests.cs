@@ -106,7 +106,7 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
     };
 
     /// <summary>Profile-wide files that can be checked without the network: refused before anything is locked or
-    /// written (issue 12 §1).</summary>
+    /// written.</summary>
     private static readonly Dictionary<string, (Action<Setup> Arrange, string[] Says)> RefusedBeforeAnyWrite = new()
     {
         ["account key: RSA"] = (s => s.AccountKey(Rsa(k => k.ExportRSAPrivateKeyPem())), [AccountKeyFile, "RSA"]),

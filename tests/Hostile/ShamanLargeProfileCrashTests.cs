@@ -12,7 +12,7 @@ public sealed class AlwaysValidPebbleFixture() : PebbleFixture(new PebbleOptions
     EnvironmentVariables = new Dictionary<string, string>(StringComparer.Ordinal) { ["PEBBLE_VA_ALWAYS_VALID"] = "1" },
 });
 
-/// <summary>Issue 14: a save writes the kept text of the domains that did not change. SIGKILL in the middle of a
+/// <summary>A save writes the kept text of the domains that did not change. SIGKILL in the middle of a
 /// large profile's first run leaves a file that is complete up to that save and in the Python tool's format, and the
 /// next run converges: every domain gets a certificate, no key file is replaced.</summary>
 public sealed class ShamanLargeProfileCrashTests(AlwaysValidPebbleFixture pebble) : IClassFixture<AlwaysValidPebbleFixture>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Concorde.Tests.Hostile;
 
-/// <summary>StrictModes (issue 16 §3): the published binary refuses a profile another user could change — its
+/// <summary>StrictModes: the published binary refuses a profile another user could change — its
 /// directory, shaman.json (or a symlink's target), a program it names or that program's directory — with exit 2,
 /// one line naming the path and the fix, and nothing in the sandbox changed; once fixed, the run goes on (to the
 /// unreachable CA, exit 1). A per-domain "deploy" of "true", found on PATH in a root-owned 0755 directory, is in

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>A save splices the kept text of unchanged domains with the changed ones (issue 14); whatever the sequence of
+/// <summary>A save splices the kept text of unchanged domains with the changed ones; whatever the sequence of
 /// changes, every save is exactly the whole-tree serialization, which python3 confirms as its own format.</summary>
 public sealed class ProfileTextTests : IDisposable
 {

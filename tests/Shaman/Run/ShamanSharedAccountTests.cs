@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Concorde.Tests.Shaman;
 
-/// <summary>What README promises for a fleet split across profiles (issue 14): each profile has its own lock, so
+/// <summary>What README promises for a fleet split across profiles: each profile has its own lock, so
 /// several run at the same time, and they may share one account by holding a copy of the same account key.</summary>
 public sealed class ShamanSharedAccountTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {
