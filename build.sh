@@ -3,6 +3,7 @@
 # build.sh test   install what the tests need (pebble), publish, run every test
 # build.sh demo   publish, start a local Pebble, issue a certificate with shaman, show it, stop Pebble
 # build.sh deb    publish, then package out/concorde_<version>_<arch>.deb (contrib/deb/build-deb.sh)
+# build.sh release  out/release/: concorde-<version>-linux-{x64,arm64} for glibc 2.28+ (release/), their .debs, SHA256SUMS
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -34,6 +35,33 @@ publish() {
 
 # What contrib/deb/build-deb.sh runs.
 deb_packages=(dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev objdump:binutils gzip:gzip)
+# What the release builds run: Debian 11 roots, arm64 linking and stripping, arm64 binaries run and read.
+release_packages=(debootstrap:debootstrap ld.lld:lld llvm-objcopy:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-objdump:binutils-aarch64-linux-gnu)
+
+need_arm64_libraries() { # build-deb.sh reads the arm64 package's Depends off these (Debian multiarch)
+  dpkg-query -W libc6:arm64 libssl3:arm64 >/dev/null 2>&1 && return 0
+  say "installing libc6:arm64 libssl3:arm64 beside the host's libraries (dpkg --add-architecture arm64)"
+  dpkg --add-architecture arm64
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libc6:arm64 libssl3:arm64 >/dev/null
+}
+
+release() {
+  need_packages clang:clang "${deb_packages[@]}" "${release_packages[@]}"
+  need_arm64_libraries
+  local version rid arch
+  version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' concorde.csproj)
+  rm -rf out/release
+  for rid in linux-x64 linux-arm64; do
+    arch=${rid#linux-}; arch=${arch/x64/amd64}
+    release/sysroot.sh "$arch" "$PWD/out/sysroot/bullseye-$arch"
+    dotnet publish concorde.csproj -c Release -r "$rid" -p:SysRoot="$PWD/out/sysroot/bullseye-$arch" -o "out/publish-$rid" -nologo -v quiet "-p:TreatWarningsAsErrors=true" >&2
+    install -D -m 0755 "out/publish-$rid/concorde" "out/release/concorde-$version-$rid"
+    contrib/deb/build-deb.sh "out/release/concorde-$version-$rid" out/release "out/sysroot/bullseye-$arch" >/dev/null
+  done
+  (cd out/release && sha256sum -- concorde* > SHA256SUMS)
+  say "built out/release: $(cd out/release && echo *)"
+}
 
 case "${1:-build}" in
   build)
@@ -56,6 +84,8 @@ case "${1:-build}" in
     [ -n "$failed" ] || failed=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' out/test.log | tail -1)
     echo "${passed:-0} passed, ${failed:-0} failed"
     exit "$status" ;;
+  release)
+    release ;;
   demo)
     need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble curl:curl openssl:openssl
     publish
