@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build.sh        publish the Native-AOT binary out/concorde and the out/shaman symlink
-# build.sh test   install what the tests need (pebble), publish, run every test
+# build.sh test   install what the tests need (pebble), publish, build the release (below), run every test
 # build.sh demo   publish, start a local Pebble, issue a certificate with shaman, show it, stop Pebble
 # build.sh deb    publish, then package out/concorde_<version>_<arch>.deb (contrib/deb/build-deb.sh)
 # build.sh release  out/release/: concorde-<version>-linux-{x64,arm64} for glibc 2.28+ (release/), their .debs, SHA256SUMS
@@ -38,17 +38,8 @@ deb_packages=(dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev objdump:binutils gzip:gzip)
 # What the release builds run: Debian 11 roots, arm64 linking and stripping, arm64 binaries run and read.
 release_packages=(debootstrap:debootstrap ld.lld:lld llvm-objcopy:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-objdump:binutils-aarch64-linux-gnu)
 
-need_arm64_libraries() { # build-deb.sh reads the arm64 package's Depends off these (Debian multiarch)
-  dpkg-query -W libc6:arm64 libssl3:arm64 >/dev/null 2>&1 && return 0
-  say "installing libc6:arm64 libssl3:arm64 beside the host's libraries (dpkg --add-architecture arm64)"
-  dpkg --add-architecture arm64
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libc6:arm64 libssl3:arm64 >/dev/null
-}
-
 release() {
   need_packages clang:clang "${deb_packages[@]}" "${release_packages[@]}"
-  need_arm64_libraries
   local version rid arch
   version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' concorde.csproj)
   rm -rf out/release
@@ -73,7 +64,8 @@ case "${1:-build}" in
     dotnet format concorde.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format"; exit 1; }
     dotnet format tests/concorde.tests.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format tests/concorde.tests.csproj"; exit 1; }
     publish
-    export CONCORDE_BIN=$PWD/out/concorde
+    release
+    export CONCORDE_BIN=$PWD/out/concorde CONCORDE_RELEASE_DIR=$PWD/out/release CONCORDE_SYSROOT_DIR=$PWD/out/sysroot
     dotnet test tests/concorde.tests.csproj -c Release -nologo --logger "console;verbosity=normal" 2>&1 | tee out/test.log
     status=${PIPESTATUS[0]}
     # A skipped test is not a passed test: Pebble tests must run.

@@ -4,13 +4,12 @@
 #
 # The version is the csproj's <Version>, the one the binary reports. Depends is read off the binary:
 # dpkg-shlibdeps maps the libraries it links (ELF NEEDED) to their packages; the OpenSSL library .NET
-# opens at run time (dlopen, so not in NEEDED) is found by the soname the binary names, and `dpkg -S`
-# gives its package. No maintainer script: installing enables and starts nothing.
+# opens at run time (dlopen, so not in NEEDED) is libssl3 or libssl1.1, the two the binary names that
+# Debian has (tests/Release runs it with each). No maintainer script: installing enables and starts nothing.
 #
-# A release binary (./build.sh release) comes with ROOT, the oldest Debian it is for (release/sysroot.sh):
-# dpkg-shlibdeps then reads the versions from ROOT's packages, and ROOT's OpenSSL package is the alternative to
-# this machine's. A binary of another architecture runs under qemu-user-static, and dpkg-shlibdeps finds its
-# libraries where Debian's multiarch puts them (dpkg --add-architecture arm64; apt-get install libc6:arm64).
+# A release binary (./build.sh release) comes with ROOT, the oldest Debian it is for (release/sysroot.sh), and
+# dpkg-shlibdeps reads the libraries and their packages there instead of on this machine. A binary of another
+# architecture needs ROOT, and runs under qemu-user-static with ROOT's libraries.
 # Set DEBFULLNAME and DEBEMAIL to name yourself as the maintainer of the package you build.
 set -eu
 
@@ -37,8 +36,9 @@ case $(readelf -h "$binary" | sed -n 's/^ *Machine: *//p') in
 esac
 run=
 if [ "$arch" != "$(dpkg --print-architecture)" ]; then
+    [ -n "$sysroot" ] || fail "$1 is built for $arch: name a root of that architecture (release/sysroot.sh)"
     command -v "$emulator" >/dev/null || fail "$emulator is missing: apt-get install qemu-user-static"
-    run="$emulator${sysroot:+ -L $sysroot}"
+    run="$emulator -L $sysroot"
 fi
 
 reported=$($run "$binary" --version)
@@ -99,28 +99,25 @@ chmod 0755 "$root/usr/bin/concorde" "$doc/examples/authenticators/"* "$doc/examp
 # Depends: the packages of the libraries the binary links, with the versions their symbols need ...
 install -d "$root/DEBIAN" # marks the package root for dpkg-shlibdeps
 printf 'Source: concorde\n\nPackage: concorde\nArchitecture: any\n' > "$work/debian/control"
-linked=$(cd "$work" && DEB_HOST_ARCH=$arch dpkg-shlibdeps --admindir="$sysroot/var/lib/dpkg" -O debian/concorde/usr/bin/concorde |
-    sed -n 's/^shlibs:Depends=//p')
-# ... and of the OpenSSL library it opens at run time: for each soname it names, newest first, the package that
-# installs it here or in ROOT.
-openssl=$(grep -ao 'libssl\.so\.[0-9][0-9.]*' "$binary" | sort -u -r -V | while read -r soname; do
-    for system in "" "$sysroot"; do
-        for path in "/usr/lib/$multiarch/$soname" "/lib/$multiarch/$soname"; do
-            [ -e "$system$path" ] || continue
-            owner=$(dpkg --admindir="$system/var/lib/dpkg" -S "$path" 2>/dev/null) || continue
-            printf '%s\n' "${owner%%:*}"
-            break
-        done
-    done
-done | awk '!seen[$0]++' | sed ':a; N; s/\n/ | /; ta')
+set --
+if [ -n "$sysroot" ]; then
+    # ROOT's libraries, found by the -l directories, and ROOT's package database, its file lists under ROOT.
+    cp -r "$sysroot/var/lib/dpkg" "$work/admindir"
+    sed -i "s|^/|$sysroot/|" "$work/admindir/info/"*.list
+    set -- --admindir="$work/admindir" -l"$sysroot/lib/$multiarch" -l"$sysroot/usr/lib/$multiarch"
+fi
+linked=$(cd "$work" && DEB_HOST_ARCH=$arch dpkg-shlibdeps "$@" -O debian/concorde/usr/bin/concorde | sed -n 's/^shlibs:Depends=//p')
 [ -n "$linked" ] || fail "dpkg-shlibdeps found no library in $1"
-[ -n "$openssl" ] || fail "no package provides the OpenSSL library $1 opens; apt-get install libssl3:$arch"
+# ... and of the OpenSSL library it opens at run time.
+for soname in libssl.so.3 libssl.so.1.1; do
+    grep -aqF "$soname" "$binary" || fail "$1 does not name $soname: which OpenSSL does this .NET open?"
+done
 
 # Every file carries the source's date, so that the same tree builds the same package.
 find "$root" -exec touch -h -d "@$epoch" {} +
 
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$maintainer|" \
-    -e "s|@INSTALLED_SIZE@|$(du -sk "$root" | cut -f1)|" -e "s/@DEPENDS@/$linked, $openssl/" \
+    -e "s|@INSTALLED_SIZE@|$(du -sk "$root" | cut -f1)|" -e "s/@DEPENDS@/$linked, libssl3 | libssl1.1/" \
     "$contrib/deb/control" > "$root/DEBIAN/control"
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
