@@ -42,7 +42,8 @@ release() {
   need_packages clang:clang "${deb_packages[@]}" "${release_packages[@]}"
   local version rid arch
   version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' concorde.csproj)
-  rm -rf out/release
+  # Linked anew every time (seconds): LinkNative would keep a binary linked before release/ or a root changed.
+  rm -rf out/release bin/release
   for rid in linux-x64 linux-arm64; do
     arch=${rid#linux-}; arch=${arch/x64/amd64}
     release/sysroot.sh "$arch" "$PWD/out/sysroot/bullseye-$arch"

@@ -22,7 +22,7 @@ complete=$dir/.concorde-sysroot
 [ "$(cat "$complete" 2>/dev/null)" = "$arch $packages" ] && exit 0
 command -v debootstrap >/dev/null || fail "debootstrap is missing: apt-get install debootstrap"
 [ "$(id -u)" = 0 ] || fail "debootstrap needs root"
-printf 'sysroot.sh: downloading a Debian 11 (bullseye) %s root into %s, once (about 100 MB)\n' "$arch" "$dir" >&2
+printf 'sysroot.sh: downloading a Debian 11 (bullseye) %s root into %s, once (about 50 MB of packages)\n' "$arch" "$dir" >&2
 rm -rf "$dir"
 mkdir -p "$dir"
 case $arch in

@@ -1,3 +1,4 @@
+using Concorde.Tests.Contrib;
 using Concorde.Tests.Support;
 using Xunit;
 
@@ -59,8 +60,8 @@ internal sealed class OldSystem
     {
         IReadOnlyList<string> command = (_chroot, _qemuLibraries) switch
         {
-            ({ } root, _) => ["chroot", root, Inside(workspace.Combine($"bin/{name}")), .. args],
-            (_, { } libraries) => ["qemu-aarch64-static", "-L", libraries, "-0", name, workspace.Combine("bin/concorde"), .. args],
+            ({ } root, _) => [ContribScript.Locate("chroot", "coreutils"), root, Inside(workspace.Combine($"bin/{name}")), .. args],
+            (_, { } libraries) => [ContribScript.Locate("qemu-aarch64-static", "qemu-user-static"), "-L", libraries, "-0", name, workspace.Combine("bin/concorde"), .. args],
             _ => [workspace.Combine($"bin/{name}"), .. args],
         };
         var start = ChildProcess.Redirected(command[0], command.Skip(1)).WithOnlyPathAnd(environment);
