@@ -40,10 +40,9 @@ case $arch in
         echo 1 >"$info/format"
         : >"$dir/var/lib/dpkg/status"
         for deb in "$dir"/var/cache/apt/archives/*.deb; do
-            dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink -C "$dir"
             # dpkg's own naming (info/format 1): the files of a Multi-Arch: same package carry its architecture.
             name=$(dpkg-deb --show --showformat="\${Package} \${Multi-Arch}" "$deb" | sed 's/ same$/:arm64/; s/ .*//')
-            dpkg-deb --fsys-tarfile "$deb" | tar -t | sed 's:^\./:/:; s:/$::; /^$/d' >"$info/$name.list"
+            dpkg-deb --fsys-tarfile "$deb" | tar -xv --keep-directory-symlink -C "$dir" | sed 's:^\./:/:; s:/$::; /^$/d' >"$info/$name.list"
             control=$(mktemp -d)
             dpkg-deb --control "$deb" "$control"
             for file in symbols shlibs; do [ ! -f "$control/$file" ] || cp "$control/$file" "$info/$name.$file"; done
