@@ -36,14 +36,14 @@ publish() {
 # What contrib/deb/build-deb.sh runs.
 deb_packages=(dpkg-deb:dpkg dpkg-shlibdeps:dpkg-dev objdump:binutils gzip:gzip)
 # What the release builds run: Debian 11 roots, arm64 linking and stripping, arm64 binaries run and read.
-release_packages=(debootstrap:debootstrap ld.lld:lld llvm-objcopy:llvm qemu-aarch64-static:qemu-user-static aarch64-linux-gnu-objdump:binutils-aarch64-linux-gnu)
+release_packages=(debootstrap:debootstrap ld.lld:lld aarch64-linux-gnu-objcopy:binutils-aarch64-linux-gnu qemu-aarch64-static:qemu-user-static)
 
 release() {
   need_packages clang:clang "${deb_packages[@]}" "${release_packages[@]}"
   local version rid arch
   version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' concorde.csproj)
   # Linked anew every time (seconds): LinkNative would keep a binary linked before release/ or a root changed.
-  rm -rf out/release bin/release
+  rm -rf out/release bin/sysroot-link
   for rid in linux-x64 linux-arm64; do
     arch=${rid#linux-}; arch=${arch/x64/amd64}
     release/sysroot.sh "$arch" "$PWD/out/sysroot/bullseye-$arch"
