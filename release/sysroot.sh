@@ -23,7 +23,8 @@ complete=$dir/.concorde-sysroot
 command -v debootstrap >/dev/null || fail "debootstrap is missing: apt-get install debootstrap"
 [ "$(id -u)" = 0 ] || fail "debootstrap needs root"
 printf 'sysroot.sh: downloading a Debian 11 (bullseye) %s root into %s, once (about 50 MB of packages)\n' "$arch" "$dir" >&2
-rm -rf "$dir"
+# A debootstrap cut short may leave /proc, /sys or /dev mounted in the root: never delete through them.
+rm -rf --one-file-system "$dir"
 mkdir -p "$dir"
 case $arch in
     amd64)
