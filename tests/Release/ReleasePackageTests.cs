@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Concorde.Tests.Release;
 
 /// <summary>out/release: a .deb for each architecture that lintian accepts and that installs on the systems its
-/// binary runs on; SHA256SUMS checks every file.</summary>
+/// binary runs on (the amd64 one is installed on Debian 11); SHA256SUMS checks every file.</summary>
 public sealed partial class ReleasePackageTests(ITestOutputHelper output)
 {
     [Theory]
@@ -39,6 +39,26 @@ public sealed partial class ReleasePackageTests(ITestOutputHelper output)
         Assert.Contains("libssl3 | libssl1.1", fields.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>Debian 11's own dpkg checks the dependencies against what that system has.</summary>
+    [Fact]
+    public async Task The_amd64_package_installs_on_Debian_11_runs_there_and_purges()
+    {
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+        var root = ReleaseFiles.Root("amd64");
+        using var workspace = new TempDirectory("concorde-release-deb-", Path.Combine(root, "tmp"));
+        File.Copy(ReleaseFiles.Package("amd64"), workspace.Combine("concorde.deb"));
+
+        var install = await InRootAsync(root, ct, "dpkg", "--install", "/" + Path.GetRelativePath(root, workspace.Combine("concorde.deb")));
+        var version = await InRootAsync(root, ct, "/usr/bin/concorde", "--version");
+        var purge = await InRootAsync(root, ct, "dpkg", "--purge", "concorde");
+
+        install.Succeeded();
+        Assert.StartsWith($"concorde {DebianPackage.ProjectVersion} (linux-x64, ", version.Succeeded().Stdout, StringComparison.Ordinal);
+        purge.Succeeded();
+        Assert.False(File.Exists(Path.Combine(root, "usr/bin/concorde")), "purged");
+    }
+
     [Fact]
     public async Task SHA256SUMS_checks_both_binaries_and_both_packages()
     {
@@ -56,6 +76,9 @@ public sealed partial class ReleasePackageTests(ITestOutputHelper output)
         string[] files = [$"concorde-{version}-linux-arm64", $"concorde-{version}-linux-x64", $"concorde_{version}_amd64.deb", $"concorde_{version}_arm64.deb"];
         Assert.Equal(files.Select(f => $"{f}: OK"), check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
     }
+
+    private static Task<ScriptRun> InRootAsync(string root, CancellationToken ct, params string[] command) =>
+        DebianPackage.RunAsync(ContribScript.Locate("chroot", "coreutils"), ct, [root, .. command]);
 
     [GeneratedRegex(@"Depends: libc6 \(>= ([0-9.]+)\)")]
     private static partial Regex LibcDependency();
