@@ -8,14 +8,14 @@ namespace Concorde.Tests.Release;
 /// chroot, the arm64 one under qemu-aarch64-static with the arm64 Debian 11 root for its libraries (both with OpenSSL
 /// 1.1), and the x86-64 one on this machine (OpenSSL 3). The chroot shares this machine's network, so each reaches
 /// the suite's Pebble over loopback.</summary>
-internal sealed class OldSystem
+internal sealed class TargetSystem
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
 
     private readonly string? _chroot;
     private readonly string? _qemuLibraries;
 
-    private OldSystem(string runtimeIdentifier, string openSslLibrary, string? chroot = null, string? qemuLibraries = null)
+    private TargetSystem(string runtimeIdentifier, string openSslLibrary, string? chroot = null, string? qemuLibraries = null)
     {
         RuntimeIdentifier = runtimeIdentifier;
         OpenSslLibrary = openSslLibrary;
@@ -26,7 +26,7 @@ internal sealed class OldSystem
     /// <summary>The names <see cref="Named"/> knows, as xunit MemberData.</summary>
     public static TheoryData<string> Names => ["debian11-x64-chroot", "debian11-arm64-qemu", "host-x64-openssl3"];
 
-    public static OldSystem Named(string name) => name switch
+    public static TargetSystem Named(string name) => name switch
     {
         "debian11-x64-chroot" => new("linux-x64", "libssl.so.1.1", chroot: ReleaseFiles.Root("amd64")),
         "debian11-arm64-qemu" => new("linux-arm64", "libssl.so.1.1", qemuLibraries: ReleaseFiles.Root("arm64")),

@@ -9,15 +9,15 @@ namespace Concorde.Tests.Release;
 /// <summary>Each release binary runs where it is copied, not only links for it: on Debian 11 (x86-64 in a chroot,
 /// arm64 under qemu) with OpenSSL 1.1, and on this machine with OpenSSL 3, it tells what it is, makes a key and
 /// gets a certificate from the suite's Pebble.</summary>
-public sealed class OldSystemTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
+public sealed class TargetSystemTests(PebbleFixture pebble) : IClassFixture<PebbleFixture>
 {
     [Theory]
-    [MemberData(nameof(OldSystem.Names), MemberType = typeof(OldSystem))]
+    [MemberData(nameof(TargetSystem.Names), MemberType = typeof(TargetSystem))]
     public async Task Version_names_the_architecture_and_the_commit_it_was_built_from(string systemName)
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var system = OldSystem.Named(systemName);
+        var system = TargetSystem.Named(systemName);
         using var workspace = system.NewWorkspace();
 
         var run = (await system.RunAsync(workspace, "concorde", ["--version"], ct)).Succeeded();
@@ -26,12 +26,12 @@ public sealed class OldSystemTests(PebbleFixture pebble) : IClassFixture<PebbleF
     }
 
     [Theory]
-    [MemberData(nameof(OldSystem.Names), MemberType = typeof(OldSystem))]
+    [MemberData(nameof(TargetSystem.Names), MemberType = typeof(TargetSystem))]
     public async Task Keys_create_writes_a_P384_key_through_the_system_OpenSSL(string systemName)
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var system = OldSystem.Named(systemName);
+        var system = TargetSystem.Named(systemName);
         using var workspace = system.NewWorkspace();
 
         // The dynamic linker names every library it initializes, the one .NET opens at run time included.
@@ -47,12 +47,12 @@ public sealed class OldSystemTests(PebbleFixture pebble) : IClassFixture<PebbleF
     }
 
     [Theory]
-    [MemberData(nameof(OldSystem.Names), MemberType = typeof(OldSystem))]
+    [MemberData(nameof(TargetSystem.Names), MemberType = typeof(TargetSystem))]
     public async Task Shaman_gets_a_certificate_from_Pebble(string systemName)
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
-        var system = OldSystem.Named(systemName);
+        var system = TargetSystem.Named(systemName);
         using var workspace = system.NewWorkspace();
         using var profile = new ShamanProfile(pebble.Server, workspace.Path);
         File.Copy(pebble.Server.CaBundlePath, profile.PathOf("pebble-ca.pem"));
