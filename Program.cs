@@ -16,7 +16,10 @@ var caBundleFromEnvironment = Environment.GetEnvironmentVariable("CONCORDE_CA_BU
 var caBundle = shamanArgs is null ? CliCommand.CaBundle(args, caBundleFromEnvironment) : ProfileCaBundle.Find(shamanArgs, caBundleFromEnvironment);
 if (caBundle is not null) OpenSslDefaultStore.PointAt(caBundle);
 
-var version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+// "0.1.0+<commit>": the SDK appends the commit when it builds from a git checkout, not from a tarball.
+var informationalVersion = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+') ?? ["0"];
+var version = informationalVersion[0];
+var build = $"{RuntimeInformation.RuntimeIdentifier}, {(informationalVersion is [_, var commit, ..] ? commit[..Math.Min(7, commit.Length)] : "unknown")}";
 
 using var stop = new CancellationTokenSource();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
@@ -43,6 +46,7 @@ try
     var cli = new CliEnvironment(Console.Out, Console.Error, TimeProvider.System, version, caBundleFromEnvironment)
     {
         EabHmacKeyFromEnvironment = Environment.GetEnvironmentVariable("CONCORDE_EAB_HMAC_KEY"),
+        Build = build,
     };
     return await CliCommand.RunAsync(args, cli, stop.Token);
 }

@@ -33,7 +33,7 @@ public static class CliCommand
             if (split.GlobalMistakes.Count > 0) throw new UsageException(CommandHelp.Root, split.GlobalMistakes[0]);
             if (split.Version)
             {
-                printer.Line($"concorde {environment.Version}");
+                printer.Line(environment.Build is null ? $"concorde {environment.Version}" : $"concorde {environment.Version} ({environment.Build})");
                 return ExitCodes.Success;
             }
             if (split.Words is ["help", ..])

@@ -7,4 +7,8 @@ public sealed record CliEnvironment(TextWriter Out, TextWriter Error, TimeProvid
 {
     /// <summary>CONCORDE_EAB_HMAC_KEY: the EAB MAC key for `unreg create --eab-kid`, kept off the command line.</summary>
     public string? EabHmacKeyFromEnvironment { get; init; }
+
+    /// <summary>What the binary was built for and from, e.g. "linux-arm64, 1a2b3c4": `--version` names it after the
+    /// version (not in the User-Agent, whose version is one token), so that a bug report says what ran.</summary>
+    public string? Build { get; init; }
 }

@@ -1,21 +1,26 @@
 #!/bin/sh
-# contrib/deb/build-deb.sh BINARY OUTDIR — package a published concorde binary (./build.sh) as
+# contrib/deb/build-deb.sh BINARY OUTDIR [ROOT] — package a published concorde binary (./build.sh) as
 # OUTDIR/concorde_<version>_<arch>.deb and print the path of the .deb.
 #
 # The version is the csproj's <Version>, the one the binary reports. Depends is read off the binary:
 # dpkg-shlibdeps maps the libraries it links (ELF NEEDED) to their packages; the OpenSSL library .NET
-# opens at run time (dlopen, so not in NEEDED) is found by the soname the binary names, and `dpkg -S`
-# gives its package. No maintainer script: installing enables and starts nothing.
+# opens at run time (dlopen, so not in NEEDED) is libssl3 or libssl1.1, the two the binary names that
+# Debian has (tests/Release runs it with each). No maintainer script: installing enables and starts nothing.
+#
+# A release binary (./build.sh release) comes with ROOT, the oldest Debian it is for (release/sysroot.sh), and
+# dpkg-shlibdeps reads the libraries and their packages there instead of on this machine. A binary of another
+# architecture needs ROOT, and runs under qemu-user-static with ROOT's libraries.
 # Set DEBFULLNAME and DEBEMAIL to name yourself as the maintainer of the package you build.
 set -eu
 
 fail() { printf 'build-deb.sh: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 2 ] || fail "usage: build-deb.sh BINARY OUTDIR"
+[ $# -eq 2 ] || [ $# -eq 3 ] || fail "usage: build-deb.sh BINARY OUTDIR [ROOT]"
 binary=$(readlink -f "$1")
 outdir=$2
+sysroot=${3:+$(readlink -f "$3")}
 [ -x "$binary" ] || fail "$1 is not an executable; run ./build.sh first"
-for tool in dpkg-deb dpkg-shlibdeps objdump gzip; do
+for tool in dpkg-deb dpkg-shlibdeps objdump readelf gzip; do
     command -v "$tool" >/dev/null || fail "$tool is missing: apt-get install dpkg-dev"
 done
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,13 +28,23 @@ contrib=$repo/contrib
 
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/concorde.csproj")
 [ -n "$version" ] || fail "no <Version> in $repo/concorde.csproj"
-reported=$("$binary" --version)
-[ "$reported" = "concorde $version" ] || fail "$1 says \"$reported\" but concorde.csproj says $version; run ./build.sh again"
 
-case $(objdump -f "$binary" | sed -n 's/^architecture: \([^,]*\),.*/\1/p') in
-    i386:x86-64) arch=amd64 ldconfig_tag=x86-64 ;;
-    aarch64) arch=arm64 ldconfig_tag=AArch64 ;;
+case $(readelf -h "$binary" | sed -n 's/^ *Machine: *//p') in
+    "Advanced Micro Devices X86-64") arch=amd64 multiarch=x86_64-linux-gnu emulator=qemu-x86_64-static ;;
+    AArch64) arch=arm64 multiarch=aarch64-linux-gnu emulator=qemu-aarch64-static ;;
     *) fail "$1 is built for an architecture this script does not know" ;;
+esac
+run=
+if [ "$arch" != "$(dpkg --print-architecture)" ]; then
+    [ -n "$sysroot" ] || fail "$1 is built for $arch: name a root of that architecture (release/sysroot.sh)"
+    command -v "$emulator" >/dev/null || fail "$emulator is missing: apt-get install qemu-user-static"
+    run="$emulator -L $sysroot"
+fi
+
+reported=$($run "$binary" --version)
+case $reported in
+    "concorde $version ("*")") ;;
+    *) fail "$1 says \"$reported\" but concorde.csproj says $version; run ./build.sh again" ;;
 esac
 
 work=$(mktemp -d)
@@ -85,23 +100,25 @@ chmod 0755 "$root/usr/bin/concorde" "$doc/examples/authenticators/"* "$doc/examp
 # Depends: the packages of the libraries the binary links, with the versions their symbols need ...
 install -d "$root/DEBIAN" # marks the package root for dpkg-shlibdeps
 printf 'Source: concorde\n\nPackage: concorde\nArchitecture: any\n' > "$work/debian/control"
-linked=$(cd "$work" && dpkg-shlibdeps -O debian/concorde/usr/bin/concorde | sed -n 's/^shlibs:Depends=//p')
-# ... and of the OpenSSL library it opens at run time: the first soname it names that is installed.
-openssl=$(grep -ao 'libssl\.so\.[0-9][0-9.]*' "$binary" | sort -u -r -V | while read -r soname; do
-    path=$(ldconfig -p | awk -v so="$soname" -v tag="$ldconfig_tag" '$1 == so && index($0, tag) { print $NF; exit }')
-    [ -n "$path" ] || continue
-    owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null) || continue
-    printf '%s\n' "${owner%%:*}"
-    break
-done)
+set --
+if [ -n "$sysroot" ]; then
+    # ROOT's libraries, found by the -l directories, and ROOT's package database, its file lists under ROOT.
+    cp -r "$sysroot/var/lib/dpkg" "$work/admindir"
+    sed -i "s|^/|$sysroot/|" "$work/admindir/info/"*.list
+    set -- --admindir="$work/admindir" -l"$sysroot/lib/$multiarch" -l"$sysroot/usr/lib/$multiarch"
+fi
+linked=$(cd "$work" && DEB_HOST_ARCH=$arch dpkg-shlibdeps "$@" -O debian/concorde/usr/bin/concorde | sed -n 's/^shlibs:Depends=//p')
 [ -n "$linked" ] || fail "dpkg-shlibdeps found no library in $1"
-[ -n "$openssl" ] || fail "no package provides the OpenSSL library $1 opens; apt-get install libssl3"
+# ... and of the OpenSSL library it opens at run time.
+for soname in libssl.so.3 libssl.so.1.1; do
+    grep -aqF "$soname" "$binary" || fail "$1 does not name $soname: which OpenSSL does this .NET open?"
+done
 
 # Every file carries the source's date, so that the same tree builds the same package.
 find "$root" -exec touch -h -d "@$epoch" {} +
 
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$maintainer|" \
-    -e "s|@INSTALLED_SIZE@|$(du -sk "$root" | cut -f1)|" -e "s|@DEPENDS@|$linked, $openssl|" \
+    -e "s|@INSTALLED_SIZE@|$(du -sk "$root" | cut -f1)|" -e "s/@DEPENDS@/$linked, libssl3 | libssl1.1/" \
     "$contrib/deb/control" > "$root/DEBIAN/control"
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Concorde.Tests.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Concorde.Tests.Contrib;
 
@@ -34,6 +35,16 @@ public sealed partial class DebianPackage : IAsyncLifetime
     /// <summary>One field of the package's control file.</summary>
     public async Task<string> FieldAsync(string name, CancellationToken ct) =>
         (await RunAsync(ContribScript.Locate("dpkg-deb", "dpkg"), ct, "--field", Path, name)).Succeeded().Stdout.Trim();
+
+    /// <summary>lintian reports no error and no warning about the .deb at <paramref name="path"/>.</summary>
+    public static async Task AssertLintianAcceptsAsync(string path, ITestOutputHelper output, CancellationToken ct)
+    {
+        var lintian = await RunAsync(ContribScript.Locate("lintian", "lintian"), ct, "--fail-on", "error,warning", "--info", path);
+
+        output.WriteLine(lintian.ToString());
+        Assert.True(lintian.ExitCode == 0, lintian.ToString());
+        Assert.DoesNotMatch(new Regex("^[EW]: ", RegexOptions.Multiline), lintian.Stdout);
+    }
 
     /// <summary>Runs a program with PATH (and the sbin directories dpkg looks in for ldconfig) as the only variable.</summary>
     internal static Task<ScriptRun> RunAsync(string program, CancellationToken ct, params string[] arguments) =>
