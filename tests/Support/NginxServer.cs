@@ -54,6 +54,16 @@ internal sealed class NginxServer : IAsyncDisposable
             return 200 "ok\n";
             """, ct);
 
+    /// <summary>Starts nginx serving a placeholder certificate from the files shaman will write for <paramref name="name"/>
+    /// in <paramref name="profile"/>, as an administrator sets nginx up before the first run.</summary>
+    public static Task<NginxServer> StartForAsync(ShamanProfile profile, string name, CancellationToken ct)
+    {
+        var certificatePath = profile.PathOf(ShamanProfile.CertificateFile(name));
+        var keyPath = profile.PathOf(ShamanProfile.KeyFile(name));
+        WritePlaceholder(certificatePath, keyPath, name);
+        return StartAsync(certificatePath, keyPath, ct);
+    }
+
     /// <summary>Starts nginx serving the files under <paramref name="webroot"/> over plain HTTP on port 80 of a
     /// loopback address of its own (127.x.y.z, chosen at random; another one when that one was taken), as an
     /// http-01 validation reaches a web server. Port 80 needs root.</summary>

@@ -23,9 +23,7 @@ public sealed class ShamanDeployLapseTests(PebbleFixture pebble) : IClassFixture
         using var _ = deadline;
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("lapse");
-        var certificatePath = profile.PathOf(ShamanProfile.CertificateFile(name));
-        NginxServer.WritePlaceholder(certificatePath, profile.PathOf(ShamanProfile.KeyFile(name)), name);
-        await using var nginx = await NginxServer.StartAsync(certificatePath, profile.PathOf(ShamanProfile.KeyFile(name)), ct);
+        await using var nginx = await NginxServer.StartForAsync(profile, name, ct);
         // Exits 0 without publishing anything: the CA's validation finds 404.
         profile.WriteScript(PublishNothing, "exit 0");
         RecordingScripts.Write(profile, Notify);

@@ -19,9 +19,7 @@ public sealed class ShamanVerifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         using var _ = deadline;
         using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("verify");
-        var certificatePath = profile.PathOf(ShamanProfile.CertificateFile(name));
-        NginxServer.WritePlaceholder(certificatePath, profile.PathOf(ShamanProfile.KeyFile(name)), name);
-        await using var nginx = await NginxServer.StartAsync(certificatePath, profile.PathOf(ShamanProfile.KeyFile(name)), ct);
+        await using var nginx = await NginxServer.StartForAsync(profile, name, ct);
         profile.WriteScript(NoReload, "exit 0");
         // 100000 days: every run renews, so each run has a new certificate to deploy and verify.
         var config = profile.Config(new JsonObject { [Challenge.Http01] = ShamanProfile.Http01 }, ShamanProfile.Domains(name), renewal: 100000);
