@@ -32,19 +32,19 @@ public static class ProfileReport
                 continue;
             }
             var state = new ProfileState(document);
-            var profile = new StatusReport.ProfileStatus(directory, await PlansAsync(options, environment, document, settings, now, ct),
-                NotifyState.Of(settings.Notify, state), RunFailureStatus.Of(state));
-            profiles.Add(profile);
-            var attention = profile.Plans.Select(plan => (plan.Name, Reasons: plan.Attention(now))).Where(d => d.Reasons.Count > 0).ToList();
-            if (attention.Count > 0 || profile.Run!.Failing) exit = Math.Max(exit, ShamanExitCodes.Failure);
+            var plans = await PlansAsync(options, environment, document, settings, now, ct);
+            var run = RunFailureStatus.Of(state);
+            profiles.Add(new(directory, plans, NotifyState.Of(settings.Notify, state), run));
+            var attention = plans.Select(plan => (plan.Name, Reasons: plan.Attention(now))).Where(d => d.Reasons.Count > 0).ToList();
+            if (attention.Count > 0 || run.Failing) exit = Math.Max(exit, ShamanExitCodes.Failure);
             var prefix = several ? $"{directory}: " : "";
             if (options.Json) continue;
             if (options.Quiet)
                 await environment.Out.WriteAsync(string.Concat(attention.Select(d => $"{prefix}{d.Name}: {string.Join("; ", d.Reasons)}\n")) +
-                                                 (profile.Run!.Failing ? $"{prefix}{profile.Run.Describe(now)}\n" : ""));
+                                                 (run.Failing ? $"{prefix}{run.Describe(now)}\n" : ""));
             else
                 await environment.Out.WriteAsync((several ? $"{(profiles.Count > 1 ? "\n" : "")}==> {directory} <==\n" : "") +
-                    StatusReport.Table(profile.Plans, now, colour: !environment.OutputIsRedirected, profile.Run) +
+                    StatusReport.Table(plans, now, colour: !environment.OutputIsRedirected, run) +
                     NotifyReport.Status(settings.Notify, state) + DnsPersistExpiry.Status(settings, now));
         }
         if (options.Json && (several || exit != ShamanExitCodes.Usage))
