@@ -79,7 +79,7 @@ public sealed class CertificateDeployer(DomainSettings domain, ShamanContext con
         };
         try
         {
-            await context.Programs.RunAsync(program, $"{Name}: deploy", "", environment, ct);
+            await context.Programs.RunAsync(program, $"{Name}: deploy", "", domain.Effective.Environment, environment, ct);
         }
         catch (ProgramFailedException e)
         {

@@ -3,7 +3,7 @@ namespace Concorde.Shaman;
 /// <summary>Runs the profile's "notify" program at the end of a run when <see cref="NotifyDecision"/> says so, and
 /// records what it told in shaman.json, so the next run does not tell it again. Its failure is a warning: the run's
 /// own result (and exit status) stands.</summary>
-public sealed class FailureNotifier(string? program, string profileDirectory, ProfileState state, ProgramRunner programs,
+public sealed class FailureNotifier(string? program, IReadOnlyDictionary<string, string> configured, string profileDirectory, ProfileState state, ProgramRunner programs,
     ShamanLog log, TimeProvider time)
 {
     public async Task NotifyIfDueAsync(FailureSet failing, CancellationToken ct)
@@ -22,7 +22,7 @@ public sealed class FailureNotifier(string? program, string profileDirectory, Pr
         var summary = string.Concat(log.Summary().Select(line => line + "\n"));
         try
         {
-            await programs.RunAsync(program, "notify", summary, environment, ct);
+            await programs.RunAsync(program, "notify", summary, configured, environment, ct);
         }
         catch (ProgramFailedException e)
         {

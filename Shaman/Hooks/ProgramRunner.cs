@@ -46,11 +46,13 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
     private const int TailChars = 2048;
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1);
 
-    public Task RunAsync(string program, string purpose, ChallengeRequest request, CancellationToken ct) =>
-        RunAsync(program, purpose, request.StandardInput, request.Environment(), ct);
+    public Task RunAsync(string program, string purpose, ChallengeRequest request, IReadOnlyDictionary<string, string> configured, CancellationToken ct) =>
+        RunAsync(program, purpose, request.StandardInput, configured, request.Environment(), ct);
 
+    /// <param name="configured">shaman.json's "environment" for this program.</param>
+    /// <param name="environment">shaman's own CONCORDE_* variables for this call.</param>
     public async Task RunAsync(string program, string purpose, string standardInput,
-        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+        IReadOnlyDictionary<string, string> configured, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
         var path = Resolve(program)
                    ?? throw new ProgramFailedException($"{purpose} program \"{program}\" not found in {profileDirectory} or on PATH");
@@ -72,7 +74,8 @@ public sealed class ProgramRunner(string profileDirectory, string? searchPath, T
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
+        // shaman.json cannot name a CONCORDE_ variable (JsonFields.EnvironmentMap); shaman's own go last all the same.
+        foreach (var (name, value) in configured.Concat(environment)) start.Environment[name] = value;
 
         using var process = new Process { StartInfo = start };
         try

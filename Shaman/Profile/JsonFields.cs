@@ -55,6 +55,33 @@ internal static class JsonFields
         return map;
     }
 
+    /// <summary>"environment": variable name → value for the programs shaman runs. shaman's own CONCORDE_* variables
+    /// are refused, not overridden: a program must be able to trust them.</summary>
+    internal static IReadOnlyDictionary<string, string> EnvironmentMap(JsonObject obj, string where = "")
+    {
+        var node = obj["environment"];
+        var field = $"{where}\"environment\"";
+        if (node is null) return new Dictionary<string, string>();
+        if (node is not JsonObject variables)
+            throw Error($"{field} must be an object of variable name → value, e.g. {{\"WEBROOT\": \"/var/www/html\"}}, found {Kind(node)}");
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, child) in variables)
+        {
+            if (!IsVariableName(name))
+                throw Error($"{field}: \"{name}\" is not a variable name (letters, digits and _, not starting with a digit)");
+            if (name.StartsWith("CONCORDE_", StringComparison.Ordinal))
+                throw Error($"{field}: \"{name}\" is refused: shaman sets the CONCORDE_ variables itself; choose another name");
+            if (child is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+                throw Error($"{field}: \"{name}\" must be a string, found {Kind(child)}");
+            if (value.GetValue<string>().Contains('\0')) throw Error($"{field}: \"{name}\" contains a NUL character");
+            map[name] = value.GetValue<string>();
+        }
+        return map;
+    }
+
+    private static bool IsVariableName(string name) =>
+        name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
     internal static IReadOnlyList<string> StringList(JsonNode? node, string where)
     {
         if (node is null) return [];

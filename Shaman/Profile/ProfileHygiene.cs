@@ -16,6 +16,13 @@ public static class ProfileHygiene
 
     public static void Check(ProfileDocument document, ProfileSettings settings, ShamanLog log, DateTimeOffset now)
     {
+        WarnAboutPermissions(document, settings, log);
+        RemoveStaleTemporaryFiles(document.Directory, log, now);
+    }
+
+    /// <summary>The warnings alone, changing nothing: what `--dry-run` prints.</summary>
+    public static void WarnAboutPermissions(ProfileDocument document, ProfileSettings settings, ShamanLog log)
+    {
         var directory = document.Directory;
         var mode = File.GetUnixFileMode(directory);
         if ((mode & WritableByOthers) != 0 && (mode & UnixFileMode.StickyBit) == 0)
@@ -36,7 +43,6 @@ public static class ProfileHygiene
                 // An unreadable key is its domain's error, reported when the domain needs it.
             }
         }
-        RemoveStaleTemporaryFiles(directory, log, now);
     }
 
     private static void RemoveStaleTemporaryFiles(string directory, ShamanLog log, DateTimeOffset now)

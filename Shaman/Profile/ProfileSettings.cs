@@ -56,6 +56,8 @@ public sealed record ProfileSettings
     public IReadOnlyList<VerifyEndpoint> Verify { get; init; } = [];
     /// <summary>dns-persist-01 for every domain without its own `persist`.</summary>
     public DnsPersistSetting? Persist { get; init; }
+    /// <summary>Variables for every program shaman runs (notify gets only these); a domain's own entries win for it.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     public const int DefaultParallel = 4;
 
@@ -65,7 +67,7 @@ public sealed record ProfileSettings
     [
         "server", "renewal", "authenticators", "domains", "contact", "caBundle", "authenticatorTimeout", "logThreshold",
         "eab", "profile", "preferredChain", "deploy", "cleanup", "parallel", "notify", "metrics", "verify", "domainTimeout", "runTimeout",
-        "persist", .. ProfileState.Fields,
+        "persist", "environment", .. ProfileState.Fields,
     ];
 
     /// <summary>Validates everything before any work starts, so a typo changes nothing.</summary>
@@ -103,6 +105,7 @@ public sealed record ProfileSettings
             Metrics = OptionalString(root, "metrics"),
             Verify = VerifyEndpoint.ParseList(root, "") ?? [],
             Persist = DnsPersistSetting.Parse(root, ""),
+            Environment = EnvironmentMap(root),
         };
         return settings with { Domains = settings.Domains.Select(d => d with { Effective = EffectiveSettings.Merge(d, settings) }).ToList() };
     }
@@ -167,10 +170,12 @@ public sealed record DomainSettings
 
     /// <summary>Replaces the profile's `domainTimeout` when present.</summary>
     public TimeSpan? DomainTimeout { get; init; }
+    /// <summary>Added to the profile's `environment`, over its entries of the same name.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The settings a domain may have; its state fields are <see cref="DomainState.Fields"/>.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify", "domainTimeout", "persist"];
+        ["altNames", "authenticators", "cleanup", "deploy", "profile", "preferredChain", "verify", "domainTimeout", "persist", "environment"];
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
@@ -199,6 +204,7 @@ public sealed record DomainSettings
             Verify = VerifyEndpoint.ParseList(obj, where),
             DomainTimeout = ProfileSettings.ParseDomainTimeout(obj, where),
             Persist = DnsPersistSetting.Parse(obj, where),
+            Environment = JsonFields.EnvironmentMap(obj, where),
         };
     }
 

@@ -49,6 +49,23 @@ public sealed record DomainPlan
         _ => "certificate",
     };
 
+    /// <summary>Why this domain needs an administrator's look, empty when it needs none: it fails or backs off, has no
+    /// usable certificate or is past its renewal time, owes its deploy program a run, is not served by its `verify`
+    /// endpoints, or cannot be ordered. The one answer behind the exit status of `--status` and `--dry-run`.</summary>
+    public IReadOnlyList<string> Attention(DateTimeOffset now)
+    {
+        var reasons = new List<string>();
+        if (Error is { } error) reasons.Add($"would fail before ordering: {error}");
+        if (Failures > 0)
+            reasons.Add(BackoffUntil is { } until ? $"backing off after {FailureBackoff.Attempts(Failures)} until {until:yyyy-MM-dd HH:mm} UTC" : $"failing ({FailureBackoff.Attempts(Failures)})");
+        if (NotAfter is not { } notAfter) reasons.Add("no usable certificate");
+        else if (notAfter <= now) reasons.Add($"expired {notAfter:yyyy-MM-dd HH:mm} UTC");
+        else if (RenewAt <= now) reasons.Add($"past its renewal time {RenewAt:yyyy-MM-dd HH:mm} UTC");
+        if (DeployPending) reasons.Add("deploy pending");
+        if (Verify.Count > 0 && ServedOk == false) reasons.Add($"not served by {string.Join(", ", Verify)}");
+        return reasons;
+    }
+
     /// <param name="resolveProgram">Finds a program (<see cref="ProgramRunner.Resolve(string)"/>), to tell whether an
     /// authenticator can run; null where only the certificate's facts matter (metrics).</param>
     public static async Task<DomainPlan> ForAsync(DomainSettings domain, ProfileSettings settings, ProfileDocument document,

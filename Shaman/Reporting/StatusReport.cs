@@ -59,48 +59,78 @@ public static class StatusReport
         string.Concat(accountActions.Select(a => $"would {a}\n")) +
         string.Concat(plans.Select(p => p.Error is { } error ? $"ERROR {p.Name}: would fail before ordering: {error}\n" : $"{p.Name}: would {p.Action}\n"));
 
-    public static string Json(IReadOnlyList<DomainPlan> plans, NotifyState? notify = null, RunFailureStatus? run = null)
+    /// <summary>One profile's `--status`: its domains' plans, notify and run-level failure; or why it cannot be read.</summary>
+    public sealed record ProfileStatus(string Directory, IReadOnlyList<DomainPlan> Plans, NotifyState? Notify, RunFailureStatus? Run, string? Error = null);
+
+    /// <summary>`--status --json DIR`: {"domains": [...], "notify": ..., "run": ...}.</summary>
+    public static string Json(ProfileStatus profile, DateTimeOffset now) => Document(json => WriteProfile(json, profile, now));
+
+    /// <summary>`--status --json DIR...`: one document, {"profiles": [...]}, each element one profile's document as
+    /// above plus its "directory"; a profile that cannot be read has only "directory" and "error".</summary>
+    public static string Json(IReadOnlyList<ProfileStatus> profiles, DateTimeOffset now) => Document(json =>
+    {
+        json.WriteStartArray("profiles");
+        foreach (var profile in profiles)
+        {
+            json.WriteStartObject();
+            json.WriteString("directory", profile.Directory);
+            if (profile.Error is { } error) json.WriteString("error", error);
+            else WriteProfile(json, profile, now);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    });
+
+    private static string Document(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteStartArray("domains");
-            foreach (var plan in plans)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", plan.Name);
-                json.WriteStartArray("names");
-                foreach (var name in plan.Names) json.WriteStringValue(name);
-                json.WriteEndArray();
-                json.WriteString("state", DomainPlan.Describe(plan.Stage));
-                WriteOptional(json, "orderUrl", plan.OrderUrl);
-                WriteOptional(json, "certificateUrl", plan.CertificateUrl);
-                WriteOptional(json, "notAfter", plan.NotAfter);
-                WriteOptional(json, "renewAt", plan.RenewAt);
-                WriteOptional(json, "renewalReason", plan.RenewalReason);
-                json.WriteNumber("failures", plan.Failures);
-                WriteOptional(json, "lastError", plan.LastError);
-                WriteOptional(json, "backoffUntil", plan.BackoffUntil);
-                json.WriteBoolean("deployPending", plan.DeployPending);
-                if (plan.ServedOk is { } served) json.WriteBoolean("servedOk", served);
-                else json.WriteNull("servedOk");
-                json.WriteString("nextRun", plan.Action);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            if (notify is not null) NotifyReport.WriteJson(json, notify);
-            if (run is not null)
-            {
-                json.WriteStartObject("run");
-                json.WriteNumber("failures", run.Failures);
-                WriteOptional(json, "lastError", run.LastError);
-                WriteOptional(json, "backoffUntil", run.BackoffUntil);
-                json.WriteEndObject();
-            }
+            write(json);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void WriteProfile(Utf8JsonWriter json, ProfileStatus profile, DateTimeOffset now)
+    {
+        json.WriteStartArray("domains");
+        foreach (var plan in profile.Plans)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", plan.Name);
+            json.WriteStartArray("names");
+            foreach (var name in plan.Names) json.WriteStringValue(name);
+            json.WriteEndArray();
+            json.WriteString("state", DomainPlan.Describe(plan.Stage));
+            WriteOptional(json, "orderUrl", plan.OrderUrl);
+            WriteOptional(json, "certificateUrl", plan.CertificateUrl);
+            WriteOptional(json, "notAfter", plan.NotAfter);
+            WriteOptional(json, "renewAt", plan.RenewAt);
+            WriteOptional(json, "renewalReason", plan.RenewalReason);
+            json.WriteNumber("failures", plan.Failures);
+            WriteOptional(json, "lastError", plan.LastError);
+            WriteOptional(json, "backoffUntil", plan.BackoffUntil);
+            json.WriteBoolean("deployPending", plan.DeployPending);
+            if (plan.ServedOk is { } served) json.WriteBoolean("servedOk", served);
+            else json.WriteNull("servedOk");
+            json.WriteString("nextRun", plan.Action);
+            json.WriteStartArray("attention");
+            foreach (var reason in plan.Attention(now)) json.WriteStringValue(reason);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        if (profile.Notify is not null) NotifyReport.WriteJson(json, profile.Notify);
+        if (profile.Run is { } run)
+        {
+            json.WriteStartObject("run");
+            json.WriteNumber("failures", run.Failures);
+            WriteOptional(json, "lastError", run.LastError);
+            WriteOptional(json, "backoffUntil", run.BackoffUntil);
+            json.WriteEndObject();
+        }
     }
 
     private static void WriteOptional(Utf8JsonWriter json, string name, string? value)

@@ -67,7 +67,7 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
                 };
                 request = new ChallengeRequest(identifier.Value, identifier.Type, challenge.Type, token, keyAuthorization,
                     dnsName, dnsName is null ? null : KeyAuthorization.Dns01TxtValue(keyAuthorization));
-                await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, ct);
+                await context.Programs.RunAsync(program, $"{Name}: {challenge.Type} authenticator", request, domain.Effective.Environment, ct);
                 Log.Info($"{Name}: authenticated {Describe(authorization.Value)} with {challenge.Type}");
                 await client.RespondToChallengeAsync(account, challenge.Url, ct);
                 Log.Info($"{Name}: validating challenge");
@@ -110,7 +110,7 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
         try
         {
             // Cleanup runs even when the run is being cancelled: a published record should not linger.
-            await context.Programs.RunAsync(program, $"{Name}: {request.ChallengeType} cleanup", request, CancellationToken.None);
+            await context.Programs.RunAsync(program, $"{Name}: {request.ChallengeType} cleanup", request, domain.Effective.Environment, CancellationToken.None);
         }
         catch (ProgramFailedException e)
         {

@@ -44,7 +44,7 @@ public static class ProfileRun
         var log = new ShamanLog(environment.Out, syslog, (LogLevel)settings.LogThreshold, options.Quiet);
         log.Debug($"profile {directory}");
         var programs = new ProgramRunner(directory, environment.ProgramSearchPath, settings.AuthenticatorTimeout, log);
-        var notifier = new FailureNotifier(settings.Notify, directory, new ProfileState(document), programs, log, environment.Time);
+        var notifier = new FailureNotifier(settings.Notify, settings.Environment, directory, new ProfileState(document), programs, log, environment.Time);
         try
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());

@@ -32,6 +32,8 @@ public static class ShamanCommand
             return ShamanExitCodes.Success;
         }
         if (overrides.SyslogSocket is not null) options = options with { SyslogSocket = overrides.SyslogSocket };
+        // --status shows profiles whatever is wrong with them; --dry-run answers as the run would, refusals included.
+        if (options.Status) return await ProfileReport.StatusAsync(options, environment, ct);
 
         var directory = Path.GetFullPath(options.ProfileDirectory);
         try
@@ -41,14 +43,10 @@ public static class ShamanCommand
             // Validate before taking the lock, so a broken profile changes nothing at all.
             var preview = await ProfileDocument.LoadAsync(directory, ct);
             var previewSettings = ProfileSettings.Parse(preview.Root);
-            // --status shows a profile whatever is wrong with it; --dry-run answers as the run would, refusals included.
-            if (options.Status)
-                return await ProfileReport.WriteAsync(options, environment, preview, previewSettings, ct);
-
             MetricsFile.CheckDirectory(preview, previewSettings);
             await ProfilePreflight.CheckAsync(preview, previewSettings, environment, ct);
             if (options.DryRun)
-                return await ProfileReport.WriteAsync(options, environment, preview, previewSettings, ct);
+                return await ProfileReport.DryRunAsync(options, environment, preview, previewSettings, ct);
             if (options.RandomSleep is { } longest && environment.OutputIsRedirected)
                 await Task.Delay(longest * environment.Random.NextDouble(), environment.Time, ct);
 

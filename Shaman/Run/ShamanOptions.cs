@@ -4,6 +4,8 @@ namespace Concorde.Shaman;
 public sealed record ShamanOptions
 {
     public string ProfileDirectory { get; init; } = ".";
+    /// <summary>--status: the profile directories after the first (`shaman --status /etc/shaman/*`).</summary>
+    public IReadOnlyList<string> MoreProfileDirectories { get; init; } = [];
     public bool Quiet { get; init; }
     public bool Help { get; init; }
     public bool Version { get; init; }
@@ -21,6 +23,7 @@ public sealed record ShamanOptions
 
     public static readonly string Usage = $$"""
         usage: shaman [options] [<profile dir>]
+               shaman --status [--json | -q] <profile dir>...
                concorde shaman [options] [<profile dir>]
 
         Keeps the certificates of one profile issued and renewed. Reads and updates
@@ -32,11 +35,15 @@ public sealed record ShamanOptions
         contacts no server.
 
         options:
-          -q, --quiet              print only warnings and errors (for cron mail)
+          -q, --quiet              print only warnings and errors (for cron mail); with --status:
+                                   only the domains that need attention, one line each
           --status                 show each domain's certificate, renewal plan, last error and
-                                   backoff; contacts nobody, changes nothing
-          --json                   with --status: machine-readable output
-          --dry-run                print what a run would do; contacts nobody, changes nothing
+                                   backoff, of one profile or several; contacts nobody, changes
+                                   nothing; exit status 1 when a domain needs attention (failing,
+                                   backing off, due, deploy pending, not served, no certificate)
+          --json                   with --status: machine-readable output (one document)
+          --dry-run                print the warnings and what a run would do; contacts nobody,
+                                   changes nothing; exit status 1 when the run would fail
           --force                  try domains that are backing off after failures now
           --random-sleep <secs>    first sleep a random time up to <secs> (spreads cron load;
                                    skipped when stdout is a terminal)
@@ -45,8 +52,10 @@ public sealed record ShamanOptions
 
         exit status:
           {{ShamanExitCodes.Success,-4}} every certificate is current or was issued
-          {{ShamanExitCodes.Failure,-4}} at least one domain failed or is backing off (see the ERROR/WARNING lines)
-          {{ShamanExitCodes.Usage,-4}} usage or configuration error; nothing was changed
+          {{ShamanExitCodes.Failure,-4}} at least one domain failed or is backing off (see the ERROR/WARNING lines);
+               --status: something needs attention
+          {{ShamanExitCodes.Usage,-4}} usage or configuration error; nothing was changed; --status: a profile
+               cannot be read
           {{ShamanExitCodes.Locked,-4}} another shaman is working on this profile; nothing was done
           {{ShamanExitCodes.Interrupted,-4}} interrupted (SIGINT/SIGTERM); the state so far is saved
 
@@ -65,7 +74,7 @@ public sealed record ShamanOptions
     public static (ShamanOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
         var options = new ShamanOptions();
-        string? directory = null;
+        var directories = new List<string>();
         var operandsOnly = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -89,14 +98,15 @@ public sealed record ShamanOptions
                 case var flag when !operandsOnly && flag.StartsWith('-') && flag.Length > 1:
                     return (null, $"unknown option {flag}");
                 default:
-                    // After "--" everything is the directory, even a name starting with '-'.
-                    if (directory is not null) return (null, $"only one profile directory, got \"{directory}\" and \"{arg}\"");
-                    directory = arg;
+                    // After "--" everything is a directory, even a name starting with '-'.
+                    directories.Add(arg);
                     break;
             }
         }
         if (options.Json && !options.Status) return (null, "--json goes with --status");
         if (options.Status && options.DryRun) return (null, "--status and --dry-run are alternatives; use one");
-        return (options with { ProfileDirectory = directory ?? "." }, null);
+        if (directories.Count > 1 && !options.Status)
+            return (null, $"only one profile directory (several go with --status), got \"{directories[0]}\" and \"{directories[1]}\"");
+        return (options with { ProfileDirectory = directories.FirstOrDefault() ?? ".", MoreProfileDirectories = directories.Count > 1 ? [.. directories.Skip(1)] : [] }, null);
     }
 }

@@ -186,12 +186,12 @@ public sealed class ShamanFaultTests(PebbleFixture pebble, ITestOutputHelper out
         foreach (var name in names) Assert.Null(profile.Read()["domains"]?[name]?["failures"]);
         var keys = KeyHashes(profile);
 
-        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
+        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(1);
         Assert.Contains("the last run failed (1 failed attempt): server: ", status.Stdout, StringComparison.Ordinal);
-        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0).Stdout)!;
+        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(1).Stdout)!;
         Assert.Equal(1, (int)json["run"]!["failures"]!);
         Assert.StartsWith("server: ", (string)json["run"]!["lastError"]!, StringComparison.Ordinal);
-        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(1);
         Assert.Contains("runs skip until", dryRun.Stdout, StringComparison.Ordinal);
 
         proxy.ClearFaults();

@@ -25,7 +25,7 @@ public sealed class HostileCaBoundsTests
         ca.RefuseNextOrder(HttpStatusCode.BadRequest, "urn:ietf:params:acme:error:rejectedIdentifier", string.Concat(Enumerable.Repeat(@"\u0001", 600_000)));
 
         var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
-        var status = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), options: "--status")).Exited(0);
+        var status = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), options: "--status")).Exited(1);
 
         var lastError = profile.ReadDomain(Name)["lastError"]!.GetValue<string>();
         Assert.StartsWith($"{Name}: the CA refused: urn:ietf:params:acme:error:rejectedIdentifier: \\u0001\\u0001", lastError, StringComparison.Ordinal);

@@ -162,7 +162,7 @@ public sealed class HostileCaTests
             @"no\nERROR forged.example.com: a line the CA wrote \u001b[31mred\u001b[0m");
 
         var run = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now))).Exited(1);
-        var status = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), options: "--status")).Exited(0);
+        var status = (await profile.RunAsync(ca, new AutoAdvancingTimeProvider(Now), options: "--status")).Exited(1);
 
         Assert.All(run.Lines, l => Assert.Matches("^(DEBUG|INFO|WARNING|ERROR|CRITICAL) ", l));
         Assert.DoesNotContain(run.Lines, l => l.StartsWith("ERROR forged", StringComparison.Ordinal));

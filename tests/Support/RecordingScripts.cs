@@ -2,8 +2,8 @@ using Concorde.Tests.Support;
 
 namespace Concorde.Tests.Support;
 
-/// <summary>Programs for a <see cref="ShamanProfile"/> that write down how shaman called them — every CONCORDE_*
-/// variable and the whole stdin, one file pair per call under calls/ — and then run another program of the profile
+/// <summary>Programs for a <see cref="ShamanProfile"/> that write down how shaman called them — every CONCORDE_* and
+/// RECORDED_* variable (tests set the latter through shaman.json's "environment") and the whole stdin, one file pair per call under calls/ — and then run another program of the profile
 /// with the same stdin, or exit with a given status.</summary>
 internal static class RecordingScripts
 {
@@ -19,7 +19,7 @@ internal static class RecordingScripts
             mkdir -p {{CallsDirectory}}
             call={{CallsDirectory}}/$(date +%s%N).{{name}}.$$
             cat > "$call.stdin"
-            env | grep '^CONCORDE_' | sort > "$call.env"
+            env | grep -E '^(CONCORDE|RECORDED)_' | sort > "$call.env"
             echo "recorded call: $CONCORDE_CHALLENGE_TYPE $CONCORDE_IDENTIFIER $CONCORDE_DOMAIN"
             {{also}}
             {{next}}
@@ -41,7 +41,7 @@ internal static class RecordingScripts
     }
 }
 
-/// <summary>How a program was called: its CONCORDE_* environment, its stdin, and the path prefix of the call's files.</summary>
+/// <summary>How a program was called: its CONCORDE_* and RECORDED_* environment, its stdin, and the path prefix of the call's files.</summary>
 internal sealed record ProgramCall(IReadOnlyDictionary<string, string> Environment, string Stdin, string Files)
 {
     public string this[string variable] => Environment.TryGetValue(variable, out var value) ? value : "";

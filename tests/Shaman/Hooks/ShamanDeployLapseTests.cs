@@ -76,7 +76,7 @@ public sealed class ShamanDeployLapseTests(PebbleFixture pebble) : IClassFixture
 
         // nginx is fixed. The domain still backs off its order, but the run deploys the certificate on disk.
         nginx.RepairConfiguration();
-        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(1);
         Assert.Contains(dryRun.Lines, l => l.StartsWith($"{name}: would run the deploy hook again (it failed after the last certificate change), " +
                                                         $"then verify that {nginx.Endpoint} serves the certificate (after the deploy), then skip: 1 failed attempt", StringComparison.Ordinal));
         var notifiedBefore = RecordingScripts.Calls(profile, Notify).Count;
@@ -97,10 +97,10 @@ public sealed class ShamanDeployLapseTests(PebbleFixture pebble) : IClassFixture
     /// <summary>--status, its JSON and the metrics file all say the certificate on disk is not served and its deploy is pending.</summary>
     private static async Task AssertNotServedAsync(ShamanProfile profile, string name, NginxServer nginx)
     {
-        var table = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
+        var table = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(1);
         Assert.Contains($"served by {nginx.Endpoint} for {name}: NO, at the last check", table.Lines);
         Assert.Contains(table.Lines, l => l.StartsWith($"deploy pending for {name}: ", StringComparison.Ordinal));
-        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0).Stdout)!["domains"]![0]!;
+        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(1).Stdout)!["domains"]![0]!;
         Assert.False(json["servedOk"]!.GetValue<bool>());
         Assert.True(json["deployPending"]!.GetValue<bool>());
         var samples = PrometheusText.Samples(File.ReadAllText(profile.PathOf(Metrics)));

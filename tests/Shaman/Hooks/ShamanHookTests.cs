@@ -83,7 +83,7 @@ public sealed class ShamanHookTests(PebbleFixture pebble) : IClassFixture<Pebble
         var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
         Assert.Contains(dryRun.Lines, l => l.StartsWith($"{name}: would run the deploy hook again (it failed after the last certificate change), " +
                                                         "then do nothing: valid for ", StringComparison.Ordinal));
-        var status = (await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0);
+        var status = (await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(1);
         Assert.Contains("\"deployPending\": true", status.Stdout, StringComparison.Ordinal);
 
         // Still failing: tried again, still no new certificate and no backoff.

@@ -37,15 +37,15 @@ public sealed class ShamanNotifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         Assert.Contains("INFO notified a failure with notify.sh", first.Lines);
         Assert.Equal([broken], profile.Read()["notifiedFailedDomains"]!.AsArray().Select(d => d!.GetValue<string>()));
 
-        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
+        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(1);
         Assert.Contains(status.Lines, l => l.StartsWith($"notify: {Notify}; notified at ", StringComparison.Ordinal) && l.Contains($"failing {broken};", StringComparison.Ordinal));
-        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0).Stdout)!["notify"]!;
+        var json = JsonNode.Parse((await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(1).Stdout)!["notify"]!;
         Assert.Equal(Notify, json["program"]!.GetValue<string>());
         Assert.Equal([broken], json["notifiedFailedDomains"]!.AsArray().Select(d => d!.GetValue<string>()));
         Assert.Null(json["notifiedRunError"]);
         Assert.Equal(DomainState.ParseTime(json["notifiedAt"]!.GetValue<string>())!.Value.AddDays(1),
             DomainState.ParseTime(json["nextReminder"]!.GetValue<string>()));
-        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(1);
         Assert.Contains($"would notify nothing with {Notify} unless failures begin or end", dryRun.Lines);
 
         // Still failing (skipped by the backoff): nothing new to tell.
@@ -55,7 +55,7 @@ public sealed class ShamanNotifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         var dayLater = profile.Read();
         dayLater["notifiedAt"] = DomainState.FormatTime(DateTimeOffset.UtcNow.AddHours(-25));
         profile.Write(dayLater);
-        var dueDryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        var dueDryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(1);
         Assert.Contains(dueDryRun.Lines, l => l.StartsWith($"would notify a reminder with {Notify} ", StringComparison.Ordinal));
 
         var reminded = (await profile.RunAsync()).Exited(1);

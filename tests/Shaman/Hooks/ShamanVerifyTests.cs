@@ -51,9 +51,9 @@ public sealed class ShamanVerifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         Assert.True(failed["deployPending"]!.GetValue<bool>());
         Assert.False(failed["servedOk"]!.GetValue<bool>());
         Assert.False(failed.ContainsKey("failures"), "a deploy that was not served does not back off issuance");
-        var status = (await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(0);
+        var status = (await ShamanProcess.RunAsync(["--status", "--json", profile.Directory])).Exited(1);
         Assert.Contains("\"servedOk\": false", status.Stdout, StringComparison.Ordinal);
-        var table = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
+        var table = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(1);
         Assert.Contains($"served by {nginx.Endpoint} for {name}: NO, at the last check", table.Lines);
 
         // The working deploy again, and no renewal due: the pending deploy reloads nginx and the check passes.

@@ -44,6 +44,23 @@ public sealed class ProfileSettingsTests
     }
 
     [Fact]
+    public void Environment_of_a_domain_is_merged_over_the_profiles_for_that_domain_only()
+    {
+        var settings = Parse("""
+            {
+                "server": "https://acme.example/dir",
+                "environment": {"WEBROOT": "/var/www/html", "ZONE": "example.com"},
+                "domains": {"a.example.com": {}, "b.example.org": {"environment": {"ZONE": "example.org", "EXTRA": ""}}}
+            }
+            """);
+
+        Assert.Equal(new Dictionary<string, string> { ["WEBROOT"] = "/var/www/html", ["ZONE"] = "example.com" }, settings.Environment);
+        Assert.Equal(settings.Environment, settings.Domains[0].Effective.Environment);
+        Assert.Equal(new Dictionary<string, string> { ["WEBROOT"] = "/var/www/html", ["ZONE"] = "example.org", ["EXTRA"] = "" },
+            settings.Domains[1].Effective.Environment);
+    }
+
+    [Fact]
     public void Defaults()
     {
         var settings = Parse(Minimal);
@@ -95,6 +112,13 @@ public sealed class ProfileSettingsTests
     [InlineData("\"caBundle\": [\"ca.pem\"]", "\"caBundle\" must be a non-empty string, found a list")]
     [InlineData("\"contact\": 5", "\"contact\" must be a list of strings, found the number 5")]
     [InlineData("\"contact\": [\"a@example.com\", 1]", "\"contact\" must contain only strings, found the number 1")]
+    [InlineData("\"environment\": [\"A=b\"]", "\"environment\" must be an object of variable name → value, e.g. {\"WEBROOT\": \"/var/www/html\"}, found a list")]
+    [InlineData("\"environment\": {\"A\": 1}", "\"environment\": \"A\" must be a string, found the number 1")]
+    [InlineData("\"environment\": {\"1A\": \"x\"}", "\"environment\": \"1A\" is not a variable name (letters, digits and _, not starting with a digit)")]
+    [InlineData("\"environment\": {\"A-B\": \"x\"}", "\"environment\": \"A-B\" is not a variable name")]
+    [InlineData("\"environment\": {\"\": \"x\"}", "\"environment\": \"\" is not a variable name")]
+    [InlineData("\"environment\": {\"A\": \"x\\u0000y\"}", "\"environment\": \"A\" contains a NUL character")]
+    [InlineData("\"environment\": {\"CONCORDE_DOMAIN\": \"x\"}", "\"environment\": \"CONCORDE_DOMAIN\" is refused: shaman sets the CONCORDE_ variables itself; choose another name")]
     public void Wrong_type_or_range_names_the_field(string field, string message)
     {
         AssertError(Minimal[..^1] + ", " + field + "}", message);
@@ -107,6 +131,7 @@ public sealed class ProfileSettingsTests
     [InlineData("\"a.example.com\": {\"order_id\": {}}", "domain \"a.example.com\": \"order_id\" must be a non-empty string, found an object")]
     [InlineData("\"a.example.com\": {\"certificate_id\": \"\"}", "domain \"a.example.com\": \"certificate_id\" must be a non-empty string, found the string \"\"")]
     [InlineData("\"a.example.com\": {\"authenticators\": {\"dns-01\": null}}", "domain \"a.example.com\": \"authenticators\": \"dns-01\" must name a program, found null")]
+    [InlineData("\"a.example.com\": {\"environment\": {\"CONCORDE_TOKEN\": \"x\"}}", "domain \"a.example.com\": \"environment\": \"CONCORDE_TOKEN\" is refused")]
     [InlineData("\"../x\": {}", "domain \"../x\" has an empty label")]
     [InlineData("\"a\\nb.example.com\": {}", "domain \"a\\u000ab.example.com\" contains")]
     public void Domain_errors_name_the_domain_and_field(string domain, string message)

@@ -35,6 +35,16 @@ public sealed class ShamanOptionsTests
         Assert.Equal(quiet, options.Quiet);
     }
 
+    [Fact]
+    public void Status_takes_several_profile_directories()
+    {
+        var options = ShamanOptions.Parse(["--status", "/etc/shaman/a", "--json", "/etc/shaman/b", "--", "-c"]).Options!;
+
+        Assert.Equal("/etc/shaman/a", options.ProfileDirectory);
+        Assert.Equal(["/etc/shaman/b", "-c"], options.MoreProfileDirectories);
+        Assert.Empty(ShamanOptions.Parse(["--status", "a"]).Options!.MoreProfileDirectories);
+    }
+
     [Theory]
     [InlineData("-h")]
     [InlineData("--help")]
@@ -53,9 +63,10 @@ public sealed class ShamanOptionsTests
     [InlineData(new[] { "--frobnicate" }, "unknown option --frobnicate")]
     [InlineData(new[] { "profile", "-x" }, "unknown option -x")]
     [InlineData(new[] { "--quiet=yes" }, "unknown option --quiet=yes")]
-    [InlineData(new[] { "one", "two" }, "only one profile directory, got \"one\" and \"two\"")]
-    [InlineData(new[] { "one", "--", "two" }, "only one profile directory, got \"one\" and \"two\"")]
-    [InlineData(new[] { "--", "one", "-q" }, "only one profile directory, got \"one\" and \"-q\"")]
+    [InlineData(new[] { "one", "two" }, "only one profile directory (several go with --status), got \"one\" and \"two\"")]
+    [InlineData(new[] { "one", "--", "two" }, "only one profile directory (several go with --status), got \"one\" and \"two\"")]
+    [InlineData(new[] { "--", "one", "-q" }, "only one profile directory (several go with --status), got \"one\" and \"-q\"")]
+    [InlineData(new[] { "--dry-run", "one", "two" }, "only one profile directory (several go with --status), got \"one\" and \"two\"")]
     public void Usage_errors(string[] args, string message)
     {
         var (options, error) = ShamanOptions.Parse(args);

@@ -34,7 +34,7 @@ public sealed class ShamanRunLevelFailureTests(PebbleFixture pebble) : IClassFix
         config["parallel"] = 1;
         profile.Write(config);
 
-        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
+        var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(1);
 
         Assert.Contains(dryRun.Lines, l => l.StartsWith($"ERROR {missing}: would fail before ordering: no authenticator can run: " +
                                                         $"its own http-01 authenticator \"no-such-authenticator\" is not found", StringComparison.Ordinal));
@@ -87,7 +87,7 @@ public sealed class ShamanRunLevelFailureTests(PebbleFixture pebble) : IClassFix
         Assert.Equal(1, await NewOrdersAsync() - ordersBefore);
         Assert.Equal(1, (int)profile.Read()["runFailures"]!);
         foreach (var name in names) Assert.Null(profile.ReadDomain(name)["failures"]);
-        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
+        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(1);
         Assert.Contains("the last run failed (1 failed attempt): account: the CA no longer accepts account", status.Stdout, StringComparison.Ordinal);
 
         // Until the backoff ends, a plain run asks the CA nothing.
