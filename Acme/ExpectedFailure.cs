@@ -16,5 +16,9 @@ public abstract class ExpectedFailure : Exception
     /// permissions and key material. Network errors never arrive as such: AcmeClient turns them into
     /// <see cref="Problems.AcmeException"/>.</summary>
     public static bool Is(Exception e) =>
-        e is ExpectedFailure or IOException or UnauthorizedAccessException or CryptographicException;
+        e is ExpectedFailure or CryptographicException || IsFileProblem(e);
+
+    /// <summary>What the runtime throws when a file cannot be read or written: missing, a directory, no permission, a
+    /// full disk.</summary>
+    public static bool IsFileProblem(Exception e) => e is IOException or UnauthorizedAccessException;
 }

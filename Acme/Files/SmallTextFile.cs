@@ -19,7 +19,7 @@ public static class SmallTextFile
         {
             return Task.FromResult<string?>(Read(path, maxBytes));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RegularFileException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e) || e is RegularFileException)
         {
             return Task.FromResult<string?>(null);
         }

@@ -61,7 +61,7 @@ public static class AcmeHttpClientFactory
         {
             throw new FileContentException($"{pemPath}: cannot read the CA bundle: it {e.Reason}");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             throw new IOException($"{pemPath}: cannot read the CA bundle ({e.Message})", e);
         }

@@ -28,7 +28,7 @@ public static class KeyFile
         {
             throw new KeyFileException(path, e.Reason, e);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             throw new KeyFileException(path, $"cannot be read ({e.Message})", e);
         }
@@ -171,7 +171,7 @@ public static class KeyFile
         {
             await AtomicFile.WriteAsync(path, Encoding.ASCII.GetBytes(ToPem(key)), AtomicFile.PrivateMode, overwrite: false, ct);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             throw new KeyFileException(path, File.Exists(path) ? "already exists; refusing to overwrite a key" : $"cannot be written ({e.Message})", e);
         }

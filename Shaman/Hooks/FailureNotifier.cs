@@ -1,3 +1,5 @@
+using Concorde.Acme;
+
 namespace Concorde.Shaman;
 
 /// <summary>Runs the profile's "notify" program at the end of a run when <see cref="NotifyDecision"/> says so, and
@@ -33,7 +35,7 @@ public sealed class FailureNotifier(string? program, IReadOnlyDictionary<string,
         {
             await state.RecordNotifiedAsync(notification.Failing, now, CancellationToken.None);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             log.Warning($"notified a {notification.EventName}, but cannot record it: {e.Message}; the next run may notify it again");
             return;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Concorde.Acme;
 using Concorde.Acme.Files;
 
 namespace Concorde.Shaman;
@@ -70,7 +71,7 @@ public sealed class ProfileDocument
         {
             throw new ProfileException($"{path}: {e.Reason}; it must be a file holding the profile's JSON object");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             throw new ProfileException($"{path}: cannot be read ({e.Message})");
         }

@@ -1,3 +1,4 @@
+using Concorde.Acme;
 using Concorde.Acme.Files;
 
 namespace Concorde.Shaman;
@@ -38,7 +39,7 @@ public static class ProfileHygiene
                 if (File.Exists(path) && (File.GetUnixFileMode(path) & GroupOrOthers) != 0)
                     log.Warning($"private key {path} is readable by other users; fix: chmod 600 {path}");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
             {
                 // An unreadable key is its domain's error, reported when the domain needs it.
             }
@@ -55,7 +56,7 @@ public static class ProfileHygiene
                 file.Delete();
                 log.Info($"removed {file.Name}, left by an interrupted run");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
             {
                 log.Warning($"cannot remove {file.FullName} ({e.Message})");
             }

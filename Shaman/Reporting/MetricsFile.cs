@@ -1,3 +1,5 @@
+using Concorde.Acme;
+
 namespace Concorde.Shaman;
 
 /// <summary>The profile's `"metrics"` file: checked before the run, written after it whatever happened.</summary>
@@ -44,7 +46,7 @@ public static class MetricsFile
             await RunMetrics.WriteAsync(path, text, CancellationToken.None);
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             await environment.Error.WriteLineAsync($"shaman: cannot write the \"metrics\" file {path}: {e.Message}");
             return false;

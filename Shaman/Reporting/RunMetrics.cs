@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Concorde.Acme;
 using Concorde.Acme.Files;
 
 namespace Concorde.Shaman;
@@ -64,7 +65,7 @@ public static class RunMetrics
         {
             text = await File.ReadAllTextAsync(path, ct);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {
             return null;
         }

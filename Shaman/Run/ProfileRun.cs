@@ -96,7 +96,7 @@ public static class ProfileRun
                 {
                     await document.SaveUnsavedAsync(CancellationToken.None);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
                 {
                     log.Error($"cannot save {document.FilePath}: {e.Message}");
                     unsaved = true;
