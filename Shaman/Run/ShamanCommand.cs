@@ -41,6 +41,7 @@ public static class ShamanCommand
             // Validate before taking the lock, so a broken profile changes nothing at all.
             var preview = await ProfileDocument.LoadAsync(directory, ct);
             var previewSettings = ProfileSettings.Parse(preview.Root);
+            options.Verbs.Check(previewSettings, preview);
             // --status shows a profile whatever is wrong with it; --dry-run answers as the run would, refusals included.
             if (options.Status)
                 return await ProfileReport.WriteAsync(options, environment, preview, previewSettings, ct);
@@ -63,6 +64,7 @@ public static class ShamanCommand
             var document = await ProfileDocument.LoadAsync(directory, ct);
             var settings = ProfileSettings.Parse(document.Root);
             ProfilePreflight.CheckTrusted(document, settings, environment);
+            options.Verbs.Check(settings, document);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
             return await ProfileRun.RunAsync(options, environment, document, settings, clientOptions, http, ct);
         }
