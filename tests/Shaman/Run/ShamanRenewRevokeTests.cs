@@ -15,12 +15,10 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
     [Fact]
     public async Task Renew_orders_the_named_domain_now_for_the_same_key_and_leaves_the_others_current()
     {
-        using var profile = new ShamanProfile(pebble.Server);
         var (renewed, other) = (ShamanProfile.UniqueName("renew"), ShamanProfile.UniqueName("other"));
-        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, renewed, other));
-        (await profile.RunAsync()).Exited(0);
+        using var profile = await IssuedAsync(renewed, other);
         using var before = profile.AssertCertificate(renewed);
-        var key = File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(renewed)));
+        var key = KeyText(profile, renewed);
         var otherCertificate = profile.ReadDomain(other)["certificate_id"]!.GetValue<string>();
 
         var run = (await profile.RunAsync(["--renew", "--domain", renewed])).Exited(0);
@@ -29,7 +27,7 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
         Assert.Contains(run.Lines, l => l.Contains($"{renewed}: certificate a renewal was asked for (--renew)", StringComparison.Ordinal));
         using var after = profile.AssertCertificate(renewed);
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
-        Assert.Equal(key, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(renewed))));
+        Assert.Equal(key, KeyText(profile, renewed));
         Assert.Equal(otherCertificate, profile.ReadDomain(other)["certificate_id"]!.GetValue<string>());
         Assert.Empty(OldKeyFiles(profile, renewed));
     }
@@ -37,12 +35,10 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
     [Fact]
     public async Task Renew_with_a_new_key_keeps_the_old_key_beside_it_private_and_renews_despite_the_backoff()
     {
-        using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("newkey");
-        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
-        (await profile.RunAsync()).Exited(0);
+        using var profile = await IssuedAsync(name);
         using var before = profile.AssertCertificate(name);
-        var oldKey = File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name)));
+        var oldKey = KeyText(profile, name);
         // A failure recorded a moment ago would hold an ordinary renewal back for an hour.
         profile.Update(root =>
         {
@@ -55,7 +51,7 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
 
         using var after = profile.AssertCertificate(name);
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
-        Assert.NotEqual(oldKey, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name))));
+        Assert.NotEqual(oldKey, KeyText(profile, name));
         var kept = Assert.Single(OldKeyFiles(profile, name));
         Assert.Equal(oldKey, File.ReadAllText(kept));
         Assert.Equal(ShamanProfile.PrivateMode, File.GetUnixFileMode(kept));
@@ -70,34 +66,30 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
     [InlineData("shaman.json")]
     public async Task A_new_key_run_killed_before_the_certificate_is_renewed_by_the_next_plain_run_for_the_new_key(string killedAfter)
     {
-        using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("killkey");
-        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
-        (await profile.RunAsync()).Exited(0);
+        using var profile = await IssuedAsync(name);
         using var before = profile.AssertCertificate(name);
         var file = killedAfter == "key" ? ShamanProfile.KeyFile(name) : "shaman.json";
 
         var killed = await profile.RunAsync(["--renew", "--new-key"], SaveKiller.Environment(file, 1));
         Assert.Equal(ShamanRun.KilledBySigkill, killed.ExitCode);
-        var newKey = File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name)));
+        var newKey = KeyText(profile, name);
 
         (await profile.RunAsync()).Exited(0);
 
         using var after = profile.AssertCertificate(name);
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
-        Assert.Equal(newKey, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name))));
+        Assert.Equal(newKey, KeyText(profile, name));
         Assert.Single(OldKeyFiles(profile, name));
     }
 
     [Fact]
     public async Task Revoke_for_key_compromise_revokes_at_the_CA_then_issues_for_a_new_key_and_leaves_the_other_domains_alone()
     {
-        using var profile = new ShamanProfile(pebble.Server);
         var (revoked, other) = (ShamanProfile.UniqueName("revoke"), ShamanProfile.UniqueName("other"));
-        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, revoked, other));
-        (await profile.RunAsync()).Exited(0);
+        using var profile = await IssuedAsync(revoked, other);
         using var before = profile.AssertCertificate(revoked);
-        var oldKey = File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(revoked)));
+        var oldKey = KeyText(profile, revoked);
         var oldPem = File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(revoked)));
         // Without its certificate file the other domain would be fetched or ordered by any run that looked at it.
         File.Delete(profile.PathOf(ShamanProfile.CertificateFile(other)));
@@ -108,7 +100,7 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
         using var after = profile.AssertCertificate(revoked);
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
         Assert.Equal("Valid", (await pebble.Server.Management.CertificateStatusAsync(after, CancellationToken.None)).Status);
-        Assert.NotEqual(oldKey, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(revoked))));
+        Assert.NotEqual(oldKey, KeyText(profile, revoked));
         Assert.Equal(oldKey, File.ReadAllText(Assert.Single(OldKeyFiles(profile, revoked))));
         var setAside = Assert.Single(Directory.GetFiles(profile.Directory, $"{ShamanProfile.CertificateFile(revoked)}.revoked-*"));
         Assert.Equal(oldPem, File.ReadAllText(setAside));
@@ -120,12 +112,10 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
     [Fact]
     public async Task Revoke_of_a_certificate_the_CA_revoked_already_goes_on_to_replace_it_with_the_same_key()
     {
-        using var profile = new ShamanProfile(pebble.Server);
         var name = ShamanProfile.UniqueName("again");
-        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, name));
-        (await profile.RunAsync()).Exited(0);
+        using var profile = await IssuedAsync(name);
         using var before = profile.AssertCertificate(name);
-        var key = File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name)));
+        var key = KeyText(profile, name);
         using (var acme = await PebbleAcme.ConnectUnderDeadlineAsync(pebble.Server))
         using (var certificateKey = profile.LoadKey(ShamanProfile.KeyFile(name)))
             await acme.Client.RevokeWithCertificateKeyAsync(certificateKey, before.RawData, reason: null, acme.Cancellation);
@@ -135,7 +125,7 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
         Assert.Contains(run.Lines, l => l.Contains("was revoked already", StringComparison.Ordinal));
         using var after = profile.AssertCertificate(name);
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
-        Assert.Equal(key, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name))));
+        Assert.Equal(key, KeyText(profile, name));
         Assert.Empty(OldKeyFiles(profile, name));
     }
 
@@ -155,6 +145,17 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
         Assert.Equal(before, profile.Snapshot());
         Assert.Contains(args[^1] == "UNISSUED" ? "records no certificate to revoke" : "no such domain", run.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>A profile whose domains all got their certificate in a first, plain run.</summary>
+    private async Task<ShamanProfile> IssuedAsync(params string[] names)
+    {
+        var profile = new ShamanProfile(pebble.Server);
+        profile.Write(profile.Config(Challenge.Http01, ShamanProfile.Http01, names));
+        (await profile.RunAsync()).Exited(0);
+        return profile;
+    }
+
+    private static string KeyText(ShamanProfile profile, string name) => File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name)));
 
     private static string[] OldKeyFiles(ShamanProfile profile, string name) =>
         Directory.GetFiles(profile.Directory, $"{ShamanProfile.KeyFile(name)}.old-*");
