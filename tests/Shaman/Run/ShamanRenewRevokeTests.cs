@@ -62,16 +62,20 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
     /// <summary>Kill points: right after the new key took the file's place (shaman.json still names the old
     /// certificate), and right after shaman.json forgot the certificate.</summary>
     [Theory]
-    [InlineData("key")]
-    [InlineData("shaman.json")]
-    public async Task A_new_key_run_killed_before_the_certificate_is_renewed_by_the_next_plain_run_for_the_new_key(string killedAfter)
+    [InlineData("--renew", "key")]
+    [InlineData("--renew", "shaman.json")]
+    [InlineData("--revoke", "key")]
+    [InlineData("--revoke", "shaman.json")]
+    public async Task A_new_key_run_killed_before_the_certificate_is_replaced_is_finished_by_the_next_plain_run_for_the_new_key(
+        string verb, string killedAfter)
     {
         var name = ShamanProfile.UniqueName("killkey");
         using var profile = await IssuedAsync(name);
         using var before = profile.AssertCertificate(name);
         var file = killedAfter == "key" ? ShamanProfile.KeyFile(name) : "shaman.json";
+        string[] args = verb == "--renew" ? ["--renew", "--new-key"] : ["--revoke", name, "--reason", "keyCompromise"];
 
-        var killed = await profile.RunAsync(["--renew", "--new-key"], SaveKiller.Environment(file, 1));
+        var killed = await profile.RunAsync(args, SaveKiller.Environment(file, 1));
         Assert.Equal(ShamanRun.KilledBySigkill, killed.ExitCode);
         var newKey = KeyText(profile, name);
 
@@ -81,6 +85,8 @@ public sealed class ShamanRenewRevokeTests(PebbleFixture pebble) : IClassFixture
         Assert.NotEqual(before.SerialNumber, after.SerialNumber);
         Assert.Equal(newKey, KeyText(profile, name));
         Assert.Single(OldKeyFiles(profile, name));
+        if (verb == "--revoke")
+            Assert.Equal(("Revoked", KeyCompromise), await pebble.Server.Management.CertificateStatusAsync(before, CancellationToken.None));
     }
 
     [Fact]
