@@ -101,7 +101,7 @@ public sealed record ShamanOptions
                 case "--renew" or "--new-key" when !operandsOnly: options = options with { Verbs = options.Verbs.With(arg, null) }; break;
                 case "--domain" or "--revoke" or "--reason" when !operandsOnly:
                     if (++i >= args.Count) return (null, $"{arg} needs a value");
-                    if (ShamanVerbs.Problem(arg, args[i]) is { } problem) return (null, problem);
+                    if (options.Verbs.Problem(arg, args[i]) is { } problem) return (null, problem);
                     options = options with { Verbs = options.Verbs.With(arg, args[i]) };
                     break;
                 case var flag when !operandsOnly && flag.StartsWith('-') && flag.Length > 1:

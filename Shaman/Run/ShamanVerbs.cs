@@ -31,10 +31,11 @@ public sealed record ShamanVerbs
         _ => this with { Reason = value },
     };
 
-    /// <summary>A value the option cannot take; null when it is fine.</summary>
-    public static string? Problem(string option, string value) =>
+    /// <summary>A value the option cannot take, or a second value where one is taken; null when it is fine.</summary>
+    public string? Problem(string option, string value) =>
         option == "--reason" && !Reasons.ContainsKey(value) ? $"--reason must be one of {string.Join(", ", Reasons.Keys)}; got \"{value}\""
         : value.Length == 0 ? $"{option} needs a value"
+        : (option == "--revoke" && Revoke is not null) || (option == "--reason" && Reason is not null) ? $"{option} is given once (one domain per --revoke run)"
         : null;
 
     /// <summary>Options that do not go together; null when they do.</summary>
@@ -55,7 +56,7 @@ public sealed record ShamanVerbs
     {
         var known = settings.Domains.Select(domain => domain.Name).ToHashSet(StringComparer.Ordinal);
         if (Named.FirstOrDefault(name => !known.Contains(name)) is { } unknown)
-            throw new ProfileException($"{unknown}: no such domain in {document.FilePath}; it has {string.Join(", ", known.Order(StringComparer.Ordinal))}");
+            throw new ProfileException($"{unknown}: no such domain in {document.FilePath}; nothing done");
         if (Revoke is { } revoked && new DomainState(document, revoked).CertificateId is null)
             throw new ProfileException($"{revoked}: {ProfileSettings.FileName} records no certificate to revoke; nothing done");
     }

@@ -61,6 +61,8 @@ public sealed class ShamanOptionsTests
     [InlineData(new[] { "--domain", "a.example" }, "--domain and --new-key go with --renew")]
     [InlineData(new[] { "--new-key" }, "--domain and --new-key go with --renew")]
     [InlineData(new[] { "--revoke", "a.example", "--new-key" }, "--domain and --new-key go with --renew")]
+    [InlineData(new[] { "--revoke", "a.example", "--revoke", "b.example" }, "--revoke is given once (one domain per --revoke run)")]
+    [InlineData(new[] { "--revoke", "a.example", "--reason", "superseded", "--reason", "keyCompromise" }, "--reason is given once (one domain per --revoke run)")]
     [InlineData(new[] { "--renew", "--revoke", "a.example" }, "--renew and --revoke are alternatives; use one")]
     [InlineData(new[] { "--renew", "--dry-run" }, "--renew and --revoke change things; --status and --dry-run do not go with them")]
     [InlineData(new[] { "--status", "--revoke", "a.example" }, "--renew and --revoke change things; --status and --dry-run do not go with them")]
