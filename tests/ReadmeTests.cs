@@ -32,6 +32,11 @@ public sealed class ReadmeTests
     [InlineData("--dry-run")]
     [InlineData("--force")]
     [InlineData("--random-sleep")]
+    [InlineData("--renew")]
+    [InlineData("--domain")]
+    [InlineData("--new-key")]
+    [InlineData("--revoke")]
+    [InlineData("--reason")]
     public void Every_shaman_option_is_documented_in_the_README(string option)
     {
         Assert.Contains(option, ShamanOptions.Usage);

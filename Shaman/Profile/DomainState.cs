@@ -131,6 +131,18 @@ public sealed class DomainState(ProfileDocument document, string name)
             if (replaces is not null) d[ReplacesField] = replaces;
         }, ct);
 
+    /// <summary>The certificate was revoked or its key replaced: neither it nor an order placed before is carried on, and
+    /// the next step orders anew, in one write.</summary>
+    public Task ForgetCertificateAndOrderAsync(string? replaces, CancellationToken ct) =>
+        document.UpdateDomainAsync(name, d =>
+        {
+            d.Remove(CertificateField);
+            d.Remove(OrderField);
+            d.Remove(RenewalInfoField);
+            if (replaces is null) d.Remove(ReplacesField);
+            else d[ReplacesField] = replaces;
+        }, ct);
+
     public Task RecordRenewalInfoAsync(RenewalInfoRecord renewalInfo, CancellationToken ct) =>
         document.UpdateDomainAsync(name, d => d[RenewalInfoField] = RenewalInfoNode(renewalInfo), ct);
 

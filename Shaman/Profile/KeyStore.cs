@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Concorde.Acme.Crypto;
 using Concorde.Acme.Files;
 using Concorde.Acme.Keys;
@@ -21,6 +22,22 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
     {
         var state = _state.Domain(domain.Name);
         return GetOrCreateAsync(state.KeyFile, domain.KeyFileName, domain.Name, state.RecordKeyLaterAsync, ct);
+    }
+
+    /// <summary>--new-key: the old key is copied beside the file as `&lt;file&gt;.old-&lt;stamp&gt;` (0600), then a new key
+    /// takes the file's place atomically (0600). Nothing to replace before the domain has a key. The caller forgets the
+    /// certificate afterwards: a crash in between leaves a certificate that does not match the key, which the next run
+    /// replaces as it would any such file.</summary>
+    public async Task ReplaceDomainKeyAsync(DomainSettings domain, string stamp, CancellationToken ct)
+    {
+        if (_state.Domain(domain.Name).KeyFile is not { } recorded) return;
+        var path = document.ResolvePath(recorded);
+        if (await KeyFile.TryReadPemAsync(path, ct) is { } old)
+            await AtomicFile.WriteAsync($"{path}.old-{stamp}", Encoding.ASCII.GetBytes(old), AtomicFile.PrivateMode, overwrite: false, ct);
+        using var key = KeyCurve.Generate();
+        await AtomicFile.WriteAsync(path, Encoding.ASCII.GetBytes(KeyFile.ToPem(key)), AtomicFile.PrivateMode, overwrite: true, ct,
+            ceiling: AtomicFile.PrivateMode);
+        log.Info($"{domain.Name}: replaced key {recorded}; the old one is {recorded}.old-{stamp}");
     }
 
     private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,

@@ -69,11 +69,13 @@ public sealed partial class DomainIssuer
     private DateTimeOffset Now => _context.Time.GetUtcNow();
     private string CertificatePath => _context.Document.ResolvePath(_domain.CertificateFileName);
 
-    public async Task<DomainOutcome> RunAsync(DecisionOptions options, CancellationToken ct)
+    /// <param name="request">What the administrator asked for this domain on the command line, done first; null: nothing.</param>
+    public async Task<DomainOutcome> RunAsync(DomainRequest? request, DecisionOptions options, CancellationToken ct)
     {
         options = options with { HasDeployProgram = _domain.Effective.Deploy is not null, HasVerify = _domain.Effective.Verify.Count > 0 };
         try
         {
+            if (request is not null) await CarryOutAsync(request, ct);
             return await ExecuteAsync(options, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException && !Progress.Deploying && _deployer.HasPendingWork)

@@ -60,26 +60,30 @@ public static class ProfileRun
                 environment.Time, log, clientOptions);
             var runState = new ProfileState(document);
             var runFailure = runState.RunFailure;
-            var runHeldBack = !options.Force && runFailure.HoldsBack(environment.Time.GetUtcNow());
+            var runHeldBack = !options.Force && !options.Verbs.AsksForEveryDomain && runFailure.HoldsBack(environment.Time.GetUtcNow());
             if (runHeldBack)
                 log.Warning($"skipped after {FailureBackoff.Attempts(runFailure.Failures)} until {runFailure.BackoffUntil:yyyy-MM-dd HH:mm} UTC " +
                             $"(last error: {runFailure.LastError ?? "not recorded"}); fix the cause, then run with --force to try now");
             var context = new ShamanContext(settings, document, keys, session, programs, log, environment.Time, environment.Random);
             var decisions = new DecisionOptions(Force: options.Force, RunHeldBack: runHeldBack);
 
+            var domains = settings.Domains.Where(domain => options.Verbs.Runs(domain.Name)).ToList();
             var runDeadline = new RunDeadline(settings.RunTimeout);
             using var slots = new SemaphoreSlim(settings.Parallel);
             DomainOutcome[] results;
             var unsaved = false;
             try
             {
-                results = await Task.WhenAll(settings.Domains.Select(async domain =>
+                results = await Task.WhenAll(domains.Select(async domain =>
                 {
                     await slots.WaitAsync(ct);
                     try
                     {
                         if (runDeadline.HasExpired) return DomainOutcome.NotStarted;
-                        return await RunDomainAsync(context, domain, decisions, currentVerdicts, ct);
+                        var request = options.Verbs.For(domain.Name);
+                        // What the administrator asks for now is not held back by an earlier failure (--force).
+                        var domainDecisions = request is null ? decisions : decisions with { Force = true, RunHeldBack = false, RenewNow = true };
+                        return await RunDomainAsync(context, domain, request, domainDecisions, currentVerdicts, ct);
                     }
                     finally
                     {
@@ -105,16 +109,16 @@ public static class ProfileRun
             var runFailed = await FinishRunAsync(runState, session, log, environment.Time, ct) || runHeldBack;
             var failed = results.Count(outcome => outcome is DomainOutcome.Failed or DomainOutcome.BackingOff or DomainOutcome.DeployFailed);
             var issued = results.Count(outcome => outcome == DomainOutcome.Issued);
-            var notStarted = settings.Domains.Where((_, i) => results[i] == DomainOutcome.NotStarted).Select(domain => domain.Name).ToList();
-            var runTimedOut = notStarted.Count > 0 ? runDeadline.Explain(notStarted, settings.Domains.Count) : null;
+            var notStarted = domains.Where((_, i) => results[i] == DomainOutcome.NotStarted).Select(domain => domain.Name).ToList();
+            var runTimedOut = notStarted.Count > 0 ? runDeadline.Explain(notStarted, domains.Count) : null;
             if (runTimedOut is not null) log.Error(runTimedOut);
-            if (failed > 0) log.Error($"{failed} of {settings.Domains.Count} domains failed");
+            if (failed > 0) log.Error($"{failed} of {domains.Count} domains failed");
             // A threshold above errors (Python's CRITICAL) would make a failing run silent, and cron mails nothing.
             if (failed > 0 && log.Threshold > LogLevel.Error)
-                await environment.Error.WriteLineAsync($"shaman: {failed} of {settings.Domains.Count} domains failed in {directory} " +
+                await environment.Error.WriteLineAsync($"shaman: {failed} of {domains.Count} domains failed in {directory} " +
                                                        $"(\"logThreshold\": {(int)log.Threshold} hides the details; lower it to 40 to see them)");
-            else if (!runFailed && runTimedOut is null) log.Debug($"all {settings.Domains.Count} domains current, {issued} issued in this run");
-            var failedDomains = settings.Domains.Where((_, i) => results[i] is DomainOutcome.Failed or DomainOutcome.BackingOff).Select(domain => domain.Name);
+            else if (!runFailed && runTimedOut is null) log.Debug($"all {domains.Count} domains current, {issued} issued in this run");
+            var failedDomains = domains.Where((_, i) => results[i] is DomainOutcome.Failed or DomainOutcome.BackingOff).Select(domain => domain.Name);
             await notifier.NotifyIfDueAsync(ProfileReport.RecordedFailures(settings, document, runState.RunFailure.LastError ?? runTimedOut, failedDomains), ct);
             return failed > 0 || unsaved || runFailed || runTimedOut is not null ? ShamanExitCodes.Failure : ShamanExitCodes.Success;
         }
@@ -148,7 +152,7 @@ public static class ProfileRun
 
     /// <summary>One domain's failure is logged, counted and recorded for the backoff (<see cref="FailureClassification"/>);
     /// it never stops the others.</summary>
-    private static async Task<DomainOutcome> RunDomainAsync(ShamanContext context, DomainSettings domain, DecisionOptions decisions,
+    private static async Task<DomainOutcome> RunDomainAsync(ShamanContext context, DomainSettings domain, DomainRequest? request, DecisionOptions decisions,
         ConcurrentDictionary<string, RenewalVerdict> currentVerdicts, CancellationToken ct)
     {
         var issuer = new DomainIssuer(domain, context);
@@ -156,7 +160,7 @@ public static class ProfileRun
         DomainResult result;
         try
         {
-            var outcome = await issuer.RunAsync(decisions, deadline.Token);
+            var outcome = await issuer.RunAsync(request, decisions, deadline.Token);
             if (issuer.CurrentOnDiskVerdict is { } verdict) currentVerdicts[domain.Name] = verdict;
             if (outcome is DomainOutcome.Current or DomainOutcome.Issued) await issuer.State.ClearFailuresAsync(ct);
             return outcome;

@@ -43,6 +43,7 @@ public static class ShamanCommand
             // Validate before taking the lock, so a broken profile changes nothing at all.
             var preview = await ProfileDocument.LoadAsync(directory, ct);
             var previewSettings = ProfileSettings.Parse(preview.Root);
+            options.Verbs.Check(previewSettings, preview);
             MetricsFile.CheckDirectory(preview, previewSettings);
             await ProfilePreflight.CheckAsync(preview, previewSettings, environment, ct);
             if (options.DryRun)
@@ -61,6 +62,7 @@ public static class ShamanCommand
             var document = await ProfileDocument.LoadAsync(directory, ct);
             var settings = ProfileSettings.Parse(document.Root);
             ProfilePreflight.CheckTrusted(document, settings, environment);
+            options.Verbs.Check(settings, document);
             var clientOptions = overrides.RequestTimeout is { } timeout ? new AcmeClientOptions { RequestTimeout = timeout } : null;
             return await ProfileRun.RunAsync(options, environment, document, settings, clientOptions, http, ct);
         }

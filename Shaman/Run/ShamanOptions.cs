@@ -18,6 +18,8 @@ public sealed record ShamanOptions
     public bool DryRun { get; init; }
     /// <summary>Sleep a random time up to this first (cron spreading); skipped on a terminal.</summary>
     public TimeSpan? RandomSleep { get; init; }
+    /// <summary>--renew, --new-key, --revoke: what the administrator asks for named domains (<see cref="ShamanVerbs"/>).</summary>
+    public ShamanVerbs Verbs { get; init; } = ShamanVerbs.None;
     /// <summary>Where syslog datagrams go; tests point it at their own socket.</summary>
     public string SyslogSocket { get; init; } = SyslogSender.DefaultSocketPath;
 
@@ -47,6 +49,16 @@ public sealed record ShamanOptions
           --force                  try domains that are backing off after failures now
           --random-sleep <secs>    first sleep a random time up to <secs> (spreads cron load;
                                    skipped when stdout is a terminal)
+          --renew                  order new certificates now, whatever the schedule or backoff,
+                                   for the --domain names (all domains when none is given)
+          --domain <name>          with --renew: a domain to renew (repeat for more)
+          --new-key                with --renew: replace each renewed domain's key first (the old
+                                   file is kept as <key file>.old-<UTC time>)
+          --revoke <name>          revoke the domain's certificate at the CA, set the file aside
+                                   (<cert file>.revoked-<UTC time>) and issue its replacement now;
+                                   no other domain is worked on
+          --reason <reason>        with --revoke: unspecified (default), keyCompromise (also
+                                   replaces the key), superseded or cessationOfOperation
           -h, --help               show this help
           --version                print the version
 
@@ -95,6 +107,12 @@ public sealed record ShamanOptions
                         return (null, "--random-sleep needs a number of seconds (0 to 86400)");
                     options = options with { RandomSleep = TimeSpan.FromSeconds(seconds) };
                     break;
+                case "--renew" or "--new-key" when !operandsOnly: options = options with { Verbs = options.Verbs.With(arg, null) }; break;
+                case "--domain" or "--revoke" or "--reason" when !operandsOnly:
+                    if (++i >= args.Count) return (null, $"{arg} needs a value");
+                    if (options.Verbs.Problem(arg, args[i]) is { } problem) return (null, problem);
+                    options = options with { Verbs = options.Verbs.With(arg, args[i]) };
+                    break;
                 case var flag when !operandsOnly && flag.StartsWith('-') && flag.Length > 1:
                     return (null, $"unknown option {flag}");
                 default:
@@ -107,6 +125,7 @@ public sealed record ShamanOptions
         if (options.Status && options.DryRun) return (null, "--status and --dry-run are alternatives; use one");
         if (directories.Count > 1 && !options.Status)
             return (null, $"only one profile directory (several go with --status), got \"{directories[0]}\" and \"{directories[1]}\"");
+        if (options.Verbs.Problem(options.Status || options.DryRun) is { } verbs) return (null, verbs);
         return (options with { ProfileDirectory = directories.FirstOrDefault() ?? ".", MoreProfileDirectories = directories.Count > 1 ? [.. directories.Skip(1)] : [] }, null);
     }
 }

@@ -35,7 +35,9 @@ dns-persist-record <url> <url> <name> ; --wildcard --persist-until --issuer
 # The first words besides the subcommands of the tree.
 _concorde_extra_words='help shaman'
 _concorde_global_options='--ca-bundle --help --version'
-_concorde_shaman_options='-q --quiet --status --json --dry-run --force --random-sleep -h --help --version'
+_concorde_shaman_options='-q --quiet --status --json --dry-run --force --random-sleep --renew --domain --new-key --revoke --reason -h --help --version'
+# The reasons `shaman --revoke` takes, for its --reason.
+_concorde_shaman_reasons='unspecified keyCompromise superseded cessationOfOperation'
 # RFC 5280 revocation reasons by name, for --reason.
 _concorde_reasons='unspecified keyCompromise cACompromise affiliationChanged superseded cessationOfOperation certificateHold removeFromCRL privilegeWithdrawn aACompromise'
 
@@ -110,7 +112,8 @@ _concorde_next() {
 
 _concorde_shaman_arguments() {
     case $prev in
-        --random-sleep) return ;;
+        --random-sleep|--domain|--revoke) return ;;
+        --reason) _concorde_reply "$_concorde_shaman_reasons"; return ;;
     esac
     if [[ $cur == -* ]]; then
         _concorde_reply "$_concorde_shaman_options"
@@ -130,7 +133,8 @@ _concorde() {
     COMPREPLY=()
     case $prev in
         --ca-bundle|--eab-hmac-key-file) _concorde_files; return ;;
-        --reason) _concorde_reply "$_concorde_reasons"; return ;;
+        # `concorde shaman --reason` takes shaman's reasons, offered below once the words reach "shaman".
+        --reason) [[ " ${COMP_WORDS[*]:1:COMP_CWORD-1} " == *" shaman "* ]] || { _concorde_reply "$_concorde_reasons"; return; } ;;
         --contact|--eab-kid|--eab-hmac-key|--eab-alg|--profile|--alternate|--authz) return ;;
     esac
 

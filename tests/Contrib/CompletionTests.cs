@@ -50,7 +50,7 @@ public sealed partial class CompletionTests
     }
 
     [Fact]
-    public async Task Shaman_offers_its_options_and_profile_directories()
+    public async Task Shaman_offers_its_options_profile_directories_and_revocation_reasons()
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
@@ -64,6 +64,10 @@ public sealed partial class CompletionTests
         Assert.Equal(["--random-sleep"], await BashCompletion.CompleteAsync(ct, "shaman", "--quiet", "--ra"));
         Assert.Equal([etc.Combine("example")], await BashCompletion.CompleteAsync(ct, "shaman", "--quiet", etc.Path + "/"));
         Assert.Equal([etc.Combine("example")], await BashCompletion.CompleteAsync(ct, "concorde", "shaman", etc.Path + "/e"));
+        Assert.Empty(await BashCompletion.CompleteAsync(ct, "shaman", "--renew", "--domain", ""));
+        string[] reasons = ["cessationOfOperation", "keyCompromise", "superseded", "unspecified"];
+        Assert.Equal(reasons, (await BashCompletion.CompleteAsync(ct, "shaman", "--revoke", "example.com", "--reason", "")).Order());
+        Assert.Equal(["keyCompromise"], await BashCompletion.CompleteAsync(ct, "concorde", "shaman", "--revoke", "example.com", "--reason", "k"));
     }
 
     [Fact]

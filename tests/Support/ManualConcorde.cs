@@ -112,15 +112,8 @@ internal sealed class ManualConcorde(PebbleServer server) : IDisposable
         return new Issued(order, certificateKey, pemPath, chain.Stdout);
     }
 
-    /// <summary>Pebble's management view of a certificate: "Valid" or "Revoked", and the reason code.</summary>
-    public async Task<(string? Status, int? Reason)> CertificateStatusAsync(X509Certificate2 certificate, CancellationToken ct)
-    {
-        // Pebble formats the serial as Go's %x of a big.Int: lowercase, no leading zeros.
-        var hex = Convert.ToHexStringLower(certificate.SerialNumberBytes.Span).TrimStart('0');
-        using var status = JsonDocument.Parse(await Server.Management.GetCertificateStatusJsonAsync(hex, ct));
-        var reason = status.RootElement.TryGetProperty("Reason", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetInt32() : (int?)null;
-        return (status.RootElement.GetProperty("Status").GetString(), reason);
-    }
+    public Task<(string? Status, int? Reason)> CertificateStatusAsync(X509Certificate2 certificate, CancellationToken ct) =>
+        Server.Management.CertificateStatusAsync(certificate, ct);
 
     public static Uri ChallengeUrl(JsonElement authorization, string type) =>
         new(authorization.GetProperty("challenges").EnumerateArray()

@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+
 namespace Concorde.Tests.Support;
 
 /// <summary>Pebble's management interface: its issuance roots and intermediates, and a certificate's status.
@@ -31,6 +34,16 @@ public sealed class PebbleManagementClient : IDisposable
     /// </summary>
     public Task<string> GetCertificateStatusJsonAsync(string serialHex, CancellationToken cancellationToken = default) =>
         GetAsync($"cert-status-by-serial/{serialHex}", cancellationToken);
+
+    /// <summary>Pebble's view of a certificate: "Valid" or "Revoked", and the reason code.</summary>
+    public async Task<(string? Status, int? Reason)> CertificateStatusAsync(X509Certificate2 certificate, CancellationToken ct)
+    {
+        // Pebble formats the serial as Go's %x of a big.Int: lowercase, no leading zeros.
+        var hex = Convert.ToHexStringLower(certificate.SerialNumberBytes.Span).TrimStart('0');
+        using var status = JsonDocument.Parse(await GetCertificateStatusJsonAsync(hex, ct));
+        var reason = status.RootElement.TryGetProperty("Reason", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetInt32() : (int?)null;
+        return (status.RootElement.GetProperty("Status").GetString(), reason);
+    }
 
     public void Dispose() => http.Dispose();
 

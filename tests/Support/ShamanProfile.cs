@@ -131,6 +131,10 @@ internal sealed class ShamanProfile : IDisposable
     public Task<ShamanRun> RunAsync(IReadOnlyDictionary<string, string>? environment = null) =>
         ShamanProcess.RunAsync([Directory], environment);
 
+    /// <summary>shaman with <paramref name="options"/> before the profile directory.</summary>
+    public Task<ShamanRun> RunAsync(IReadOnlyList<string> options, IReadOnlyDictionary<string, string>? environment = null) =>
+        ShamanProcess.RunAsync([.. options, Directory], environment);
+
     /// <summary>Every file of the profile directory with its content and modification time (not the content of
     /// the lock file, which .NET cannot open while a running shaman holds its flock).</summary>
     public IReadOnlyDictionary<string, (string Content, DateTime Modified)> Snapshot() =>

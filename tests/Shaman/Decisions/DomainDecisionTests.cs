@@ -80,6 +80,28 @@ public sealed class DomainDecisionTests
         Assert.Equal(StepKind.ContinueOrder, DomainDecision.Decide(current with { OrderId = Order }, Verdict("current"), Now, new DecisionOptions(RenewNow: true)).Kind);
     }
 
+    /// <summary>What `--renew` and `--revoke` pass for the domains they name (<see cref="DecisionOptions.Force"/> and
+    /// <see cref="DecisionOptions.RenewNow"/>): whatever the backoff and the schedule, a certificate is replaced.</summary>
+    [Theory]
+    [InlineData("new", StepKind.NewOrder)]
+    [InlineData("order", StepKind.ContinueOrder)]
+    [InlineData("current", StepKind.Renew)]
+    [InlineData("due", StepKind.Renew)]
+    [InlineData("ari due", StepKind.Renew)]
+    [InlineData("unusable", StepKind.Renew)]
+    public void A_renewal_asked_for_is_not_held_back_by_the_domains_backoff(string state, StepKind kind)
+    {
+        var record = DomainRecord.New with
+        {
+            KeyFile = "k",
+            OrderId = state == "order" ? Order : null,
+            CertificateId = state is "new" or "order" ? null : Certificate,
+            Failure = new FailureRecord(1, Now.AddMinutes(-5), "validation failed", null),
+        };
+
+        Assert.Equal(kind, DomainDecision.Decide(record, Verdict(state), Now, new DecisionOptions(Force: true, RenewNow: true)).Kind);
+    }
+
     [Fact]
     public void A_backoff_that_has_run_out_holds_nothing_back()
     {
