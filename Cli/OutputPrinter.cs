@@ -24,14 +24,16 @@ internal sealed class OutputPrinter(TextWriter output, TextWriter error)
         Json(json);
     }
 
-    public void Line(string text) => output.WriteLine(text);
+    /// <summary>A result line; what the server put in it is escaped (<see cref="ServerText.Printable"/>).</summary>
+    public void Line(string text) => output.WriteLine(ServerText.Printable(text));
 
     public void Json(JsonElement json)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, Indented))
             json.WriteTo(writer);
-        output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        // The writer escapes control characters; a bidi override or separator inside a string is escaped here, as valid JSON.
+        output.WriteLine(ServerText.EscapeFormatting(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length)));
     }
 
     /// <summary>A PEM chain exactly as the server sent it.</summary>
@@ -42,7 +44,7 @@ internal sealed class OutputPrinter(TextWriter output, TextWriter error)
     }
 
     /// <summary>A note for the person at the terminal, never part of the result.</summary>
-    public void Note(string text) => error.WriteLine($"concorde: {text}");
+    public void Note(string text) => error.WriteLine($"concorde: {ServerText.Line(text)}");
 
     public void Help(HelpPage page)
     {
@@ -105,9 +107,9 @@ internal sealed class OutputPrinter(TextWriter output, TextWriter error)
     /// message has them), then each subproblem on its own line (§6.7.1).</summary>
     public void Problem(AcmeProblemException e)
     {
-        error.WriteLine($"concorde: error: {e.Message}");
+        error.WriteLine($"concorde: error: {ServerText.Line(e.Message)}");
         foreach (var sub in e.Problem.Subproblems ?? [])
-            error.WriteLine($"  {sub}");
+            error.WriteLine($"  {ServerText.Detail(sub.ToString())}");
         if (e.RetryAfter is { } wait)
             error.WriteLine($"  the server asks to retry after {wait.TotalSeconds:0} s");
     }
@@ -123,7 +125,7 @@ internal sealed class OutputPrinter(TextWriter output, TextWriter error)
             text = $"{text} ({innermost.Message})";
         if (HasInner<AuthenticationException>(e))
             text += "; if the server uses a private CA, pass --ca-bundle <pem>";
-        error.WriteLine($"concorde: error: {text}");
+        error.WriteLine($"concorde: error: {ServerText.Line(text)}");
     }
 
     private static bool HasInner<T>(Exception e) where T : Exception

@@ -4,8 +4,9 @@ using System.Text;
 namespace Concorde.Acme.Problems;
 
 /// <summary>Text that came from the server, made safe to put in one log line: control characters but tab (a newline
-/// would forge a log line, an escape sequence would reach the terminal) are shown as \u escapes (\u000a), and the
-/// length is bounded — a CA's problem detail of megabytes would otherwise fill the log, shaman.json and the notify
+/// would forge a log line, an escape sequence would reach the terminal) and invisible formatting characters (a bidi
+/// override would make a line read differently from what it says; line and paragraph separators) are shown as \u
+/// escapes (\u000a, \u202e), and the length is bounded — a CA's problem detail of megabytes would otherwise fill the log, shaman.json and the notify
 /// program's input.</summary>
 public static class ServerText
 {
@@ -44,8 +45,19 @@ public static class ServerText
         return escaped.ToString();
     }
 
+    /// <summary>Text for a terminal or a log that must not be cut (a result the administrator copies), escaped.</summary>
+    public static string Printable(string text) => EscapeControlCharacters(text);
+
+    /// <summary>Text whose control characters are already escaped or are its own structure (indented JSON): only the
+    /// invisible formatting characters are escaped, as <c>\uXXXX</c>, which JSON reads back inside a string.</summary>
+    public static string EscapeFormatting(string text) =>
+        text.Any(IsFormatting) ? string.Concat(text.Select(c => IsFormatting(c) ? $"\\u{(int)c:x4}" : c.ToString())) : text;
+
+    private static bool IsFormatting(char c) =>
+        CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+
     /// <summary>A tab forges nothing and reads better as itself.</summary>
-    private static bool IsEscaped(char c) => char.IsControl(c) && c != '\t';
+    private static bool IsEscaped(char c) => (char.IsControl(c) && c != '\t') || IsFormatting(c);
 
     /// <summary>In double quotes, escaped.</summary>
     public static string Quote(string text) => $"\"{Escape(text)}\"";

@@ -25,14 +25,20 @@ public sealed record Identifier(
             ? ForIp(address)
             : ForDns(name);
 
-    /// <summary>For comparing identifiers: DNS names without case (RFC 4343) or a trailing dot, IP addresses in their
-    /// canonical text.</summary>
+    /// <summary>For comparing identifiers: DNS names without ASCII case (RFC 4343: only A–Z fold; a KELVIN SIGN does not
+    /// become "k", and a trailing dot is another name), IP addresses in their canonical text. A CA's spelling that is
+    /// not exactly one of ours, but for ASCII case, is not ours.</summary>
     public string Canonical() => Type switch
     {
-        Dns => $"dns|{Value.TrimEnd('.').ToLowerInvariant()}",
+        Dns => $"dns|{AsciiLower(Value)}",
         Ip when IPAddress.TryParse(Value, out var address) => $"ip|{address}",
         _ => ToString(),
     };
+
+    private static string AsciiLower(string text) => string.Create(text.Length, text, static (span, value) =>
+    {
+        for (var i = 0; i < value.Length; i++) span[i] = char.IsAsciiLetterUpper(value[i]) ? (char)(value[i] | 0x20) : value[i];
+    });
 
     /// <summary>The same identifiers, in any order and spelling (<see cref="Canonical"/>).</summary>
     public static bool SameSet(IEnumerable<Identifier> a, IEnumerable<Identifier> b) =>

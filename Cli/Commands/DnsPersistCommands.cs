@@ -1,5 +1,6 @@
 using System.Globalization;
 using Concorde.Acme.Crypto;
+using Concorde.Acme.Problems;
 
 namespace Concorde.Cli;
 
@@ -16,12 +17,18 @@ internal static class DnsPersistCommands
         var wildcard = args.Option("--wildcard") is not null || domain.StartsWith("*.", StringComparison.Ordinal);
         DateTimeOffset? until = args.Option("--persist-until") is { } text ? ParseTime(args, text) : null;
         var issuers = args.Options("--issuer");
+        if (issuers.FirstOrDefault(issuer => !DnsPersistRecord.IsIssuerDomainName(issuer)) is { } bad)
+            throw args.Error($"--issuer: '{ServerText.Printable(bad)}' is not a DNS name (letters, digits, '-' and '.')");
         if (issuers.Count == 0)
         {
             using var session = await context.ConnectAsync(new CommandTarget(server));
-            issuers = session.Client.Directory.Meta?.CaaIdentities ?? [];
+            var named = session.Client.Directory.Meta?.CaaIdentities ?? [];
+            // The directory is the CA's text: only DNS names go into the record the administrator publishes.
+            issuers = named.Where(DnsPersistRecord.IsIssuerDomainName).ToList();
+            foreach (var refused in named.Where(name => !DnsPersistRecord.IsIssuerDomainName(name)))
+                context.Printer.Note($"ignored caaIdentities entry {ServerText.Quote(refused)}: not a DNS name");
             if (issuers.Count == 0)
-                throw new CommandFailedException($"{server} names no caaIdentities in its directory; pass --issuer <name> " +
+                throw new CommandFailedException($"{server} names no usable caaIdentities in its directory; pass --issuer <name> " +
                                                  "(a dns-persist-01 challenge lists the names as issuer-domain-names: `reg ... authz`)");
         }
         context.Printer.Line($"TXT record name: {DnsPersistRecord.Name(domain)}");

@@ -42,5 +42,17 @@ public static class DomainName
         return null;
     }
 
+    /// <summary>The longest name whose files fit a file name (255 bytes): "&lt;name&gt;.key.priv.pem" and the temporary
+    /// file an atomic write makes beside it (".&lt;file&gt;.&lt;32 hex&gt;.tmp") add 51 characters.</summary>
+    public const int MaxFileStemLength = 255 - 51;
+
+    /// <summary>For a domain's own name, which also names its files: null when they fit, else why not. Found when the
+    /// profile is read, not when the first file is written.</summary>
+    public static string? FileNameProblem(string name) =>
+        name.Length > MaxFileStemLength
+            ? $"is {name.Length} characters long: its key and certificate files would not fit a file name (at most {MaxFileStemLength}); " +
+              "use a shorter name and list this one in \"altNames\""
+            : null;
+
     private static string Printable(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"\\u{(int)c:x4}" : c.ToString();
 }

@@ -179,7 +179,7 @@ public sealed record DomainSettings
 
     public static DomainSettings Parse(string name, JsonNode? node)
     {
-        if (DomainName.Problem(name) is { } problem)
+        if ((DomainName.Problem(name) ?? DomainName.FileNameProblem(name)) is { } problem)
             throw JsonFields.Error($"domain \"{Escape(name)}\" {problem}");
         if (node is not JsonObject obj)
             throw JsonFields.Error($"domain \"{name}\" must map to an object (e.g. {{}}), found {JsonFields.Kind(node)}");

@@ -9,7 +9,9 @@ namespace Concorde.Shaman;
 /// server to validate, waits for the verdict, then runs the cleanup program, valid or not.</summary>
 public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context)
 {
-    private readonly HashSet<string> _domainIdentifiers = domain.Identifiers.Select(i => i.Canonical()).ToHashSet(StringComparer.Ordinal);
+    /// <summary>The domain's own identifiers by their canonical text: what the CA names is matched against them, and
+    /// the profile's spelling, not the CA's, is what an authenticator is told.</summary>
+    private readonly Dictionary<string, Identifier> _domainIdentifiers = domain.Identifiers.ToDictionary(i => i.Canonical(), StringComparer.Ordinal);
 
     private string Name => domain.Name;
     private ShamanLog Log => context.Log;
@@ -45,7 +47,9 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
             ?? throw new DomainFailure($"{Name}: no authenticator for {Describe(authorization.Value)}; the server offers " +
                                        $"{string.Join(" or ", authorization.Value.Challenges.Select(c => c.Type))}. " +
                                        "Add one to \"authenticators\" in shaman.json");
-        var identifier = authorization.Value.Identifier;
+        // Requested() matched it to one of ours: the authenticator gets the profile's spelling.
+        var ours = _domainIdentifiers[Key(authorization.Value)].Value;
+        var identifier = authorization.Value.Identifier with { Value = authorization.Value.Wildcard ? ours[2..] : ours };
         ChallengeRequest? request = null;
         try
         {
@@ -98,8 +102,12 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
     /// issuer names will do.</summary>
     private static string PersistRecordAdvice(Challenge challenge, Authorization authorization, AcmeAccountKey account, DnsPersistSetting? persist)
     {
-        var issuers = challenge.IssuerDomainNames is { Count: > 0 } names ? names : ["<issuer domain name of the CA>"];
-        var values = issuers.Select(issuer => $"\"{DnsPersistRecord.Value(ServerText.Escape(issuer), account.AccountUrl, authorization.Wildcard, persist?.Until)}\"");
+        // Only names that are DNS names: the CA's text goes into a record the administrator publishes.
+        var issuers = (challenge.IssuerDomainNames ?? []).Where(DnsPersistRecord.IsIssuerDomainName).ToList();
+        var values = issuers.Select(issuer => $"\"{DnsPersistRecord.Value(issuer, account.AccountUrl, authorization.Wildcard, persist?.Until)}\"").ToList();
+        if (values.Count == 0)
+            return $"Create the TXT record {DnsPersistRecord.Name(authorization.Identifier.Value)}; the CA named no usable issuer domain name " +
+                   "(its issuer-domain-names are missing or not DNS names), so ask the CA which name to put first in the value";
         return $"Create the TXT record {DnsPersistRecord.Name(authorization.Identifier.Value)} with {string.Join(" or ", values)}";
     }
 
@@ -120,11 +128,10 @@ public sealed class ChallengeSolver(DomainSettings domain, ShamanContext context
 
     /// <summary>An authorization is answered only for a name the domain asked for (RFC 8555 §7.1.4: a wildcard
     /// authorization carries the name without "*." and `wildcard: true`).</summary>
-    private bool Requested(Authorization authorization)
-    {
-        var identifier = authorization.Wildcard ? authorization.Identifier with { Value = "*." + authorization.Identifier.Value } : authorization.Identifier;
-        return _domainIdentifiers.Contains(identifier.Canonical());
-    }
+    private bool Requested(Authorization authorization) => _domainIdentifiers.ContainsKey(Key(authorization));
+
+    private static string Key(Authorization authorization) =>
+        (authorization.Wildcard ? authorization.Identifier with { Value = "*." + authorization.Identifier.Value } : authorization.Identifier).Canonical();
 
     private static string Describe(Authorization authorization) =>
         authorization.Wildcard ? "*." + authorization.Identifier.Value : authorization.Identifier.Value;

@@ -49,7 +49,7 @@ public sealed class CliDnsPersistRecordTests
             "dns-persist-record", ScriptedAcme.DirectoryUrl, Account, "www.example.org");
 
         Assert.Equal(1, exit);
-        Assert.Contains("names no caaIdentities in its directory; pass --issuer <name>", error, StringComparison.Ordinal);
+        Assert.Contains("names no usable caaIdentities in its directory; pass --issuer <name>", error, StringComparison.Ordinal);
     }
 
     [Fact]
