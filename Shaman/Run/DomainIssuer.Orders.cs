@@ -146,6 +146,7 @@ public sealed partial class DomainIssuer
         if (certificate is null || problem is not null)
             throw new DomainFailure($"{Name}: the server's certificate {certificateUrl} {problem}; not written");
         Log.Info($"{Name}: got certificate {certificateUrl}, valid until {certificate.NotAfter:yyyy-MM-dd HH:mm} UTC");
+        _issuedCertificate = certificate;
         await _deployer.WriteIfChangedAsync(chain.Pem, ct);
         var ariId = client.SupportsRenewalInfo ? certificate.AriCertificateId : null;
         // Without ARI there is nothing to ask, but recording when to look again keeps the next run a no-op that reads

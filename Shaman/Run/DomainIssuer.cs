@@ -64,6 +64,9 @@ public sealed partial class DomainIssuer
     /// files may have changed since any verdict). Metrics reuse it instead of reading every key and certificate again.</summary>
     public RenewalVerdict? CurrentOnDiskVerdict { get; private set; }
 
+    /// <summary>The certificate this run issued and wrote, as checked before it was written.</summary>
+    private CertificateFacts? _issuedCertificate;
+
     private ShamanLog Log => _context.Log;
     private string Name => _domain.Name;
     private DateTimeOffset Now => _context.Time.GetUtcNow();
@@ -92,14 +95,17 @@ public sealed partial class DomainIssuer
         var accountReplaced = false;
         AcmeResource<Order>? fresh = null;
         ECDsa? key = null;
+        byte[]? keyInfo = null;
         try
         {
             // The key is adopted (or made) before the certificate is judged: a certificate is only as good as its key.
             if (_state.KeyFile is null) key = await _context.Keys.DomainKeyAsync(_domain, ct);
             for (var count = 0; count < MaxSteps; count++)
             {
-                var keyInfo = await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(_state.KeyFile!), ct);
-                var verdict = await EvaluateAsync(keyInfo, ct);
+                // The key file does not change during the run; the certificate file only by this run's own writes, and
+                // one it just issued and checked need not be read and parsed again.
+                keyInfo ??= await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(_state.KeyFile!), ct);
+                var verdict = _issuedCertificate is { } written ? Check(written, null, keyInfo) : await EvaluateAsync(keyInfo, ct);
                 var step = DomainDecision.Decide(_state.Snapshot(), verdict, Now, options with { IssuedThisRun = issued });
                 var generation = _context.Session.AccountGeneration;
                 try
