@@ -40,6 +40,7 @@ try
             CaBundleFromEnvironment = caBundleFromEnvironment,
             ProgramSearchPath = Environment.GetEnvironmentVariable("PATH"),
             OutputIsRedirected = Console.IsOutputRedirected,
+            Build = build,
         };
         return await ShamanCommand.RunAsync(shamanArgs, shaman, stop.Token, overrides);
     }

@@ -28,7 +28,9 @@ public static class ShamanCommand
         }
         if (options.Version)
         {
-            await environment.Out.WriteLineAsync($"shaman (concorde) {environment.Version}");
+            await environment.Out.WriteLineAsync(environment.Build is null
+                ? $"shaman (concorde) {environment.Version}"
+                : $"shaman (concorde) {environment.Version} ({environment.Build})");
             return ShamanExitCodes.Success;
         }
         if (overrides.SyslogSocket is not null) options = options with { SyslogSocket = overrides.SyslogSocket };

@@ -10,6 +10,8 @@ public sealed record ShamanEnvironment(TextWriter Out, TextWriter Error, TimePro
     public string? ProgramSearchPath { get; init; }
     /// <summary>Randomness for ARI moments and cron spreading; tests pass a seeded one.</summary>
     public Random Random { get; init; } = Random.Shared;
+    /// <summary>"linux-x64, 1a2b3c4": what `--version` adds, so a bug report says what ran; null in tests.</summary>
+    public string? Build { get; init; }
     /// <summary>False when stdout is a terminal (a person is watching: no random sleep).</summary>
     public bool OutputIsRedirected { get; init; } = true;
 }
