@@ -18,9 +18,10 @@ public static class MetricsFile
 
     /// <summary>The metrics of the run that just ended. A domain found current from the files alone reuses that
     /// verdict; only domains the run worked on (or skipped) are read again.</summary>
+    /// <param name="lockBlocked">For a run that found the lock held too long: how long no run has taken it.</param>
     /// <returns>False when the file could not be written (said on stderr).</returns>
     public static async Task<bool> WriteAsync(ShamanEnvironment environment, ProfileDocument document, ProfileSettings settings,
-        IReadOnlyDictionary<string, RenewalVerdict> currentVerdicts, DateTimeOffset started, int exit)
+        IReadOnlyDictionary<string, RenewalVerdict> currentVerdicts, DateTimeOffset started, int exit, TimeSpan? lockBlocked = null)
     {
         var path = document.ResolvePath(settings.Metrics!);
         try
@@ -42,7 +43,7 @@ public static class MetricsFile
             }
             var lastSuccess = exit == ShamanExitCodes.Success ? ended : await RunMetrics.PreviousLastSuccessAsync(path, CancellationToken.None);
             var text = RunMetrics.Format(Path.GetFileName(document.Directory), domains, started, ended - started, exit, lastSuccess,
-                new ProfileState(document).RunFailure.Failures);
+                new ProfileState(document).RunFailure.Failures, lockBlocked);
             await RunMetrics.WriteAsync(path, text, CancellationToken.None);
             return true;
         }

@@ -17,7 +17,7 @@ public static class RunMetrics
     /// <summary>The text of the metrics file. <paramref name="lastSuccess"/> is this run's end when it succeeded,
     /// else the previous file's value (so a no-op run need not record it in shaman.json).</summary>
     public static string Format(string profile, IReadOnlyList<DomainMetrics> domains, DateTimeOffset runStart, TimeSpan duration,
-        int exitCode, DateTimeOffset? lastSuccess, int profileFailures)
+        int exitCode, DateTimeOffset? lastSuccess, int profileFailures, TimeSpan? lockBlocked = null)
     {
         var text = new StringBuilder();
         var profileLabel = $"profile=\"{Escape(profile)}\"";
@@ -51,6 +51,8 @@ public static class RunMetrics
             lastSuccess is { } success ? [(profileOnly, Seconds(success))] : []);
         Family("concorde_profile_failures", "gauge", "Consecutive run-level failures of the profile (CA or account unusable).",
             [(profileOnly, profileFailures)]);
+        Family("concorde_run_lock_blocked_seconds", "gauge", "How long no run has taken the profile's lock, held by another user or for longer than a run takes.",
+            lockBlocked is { } blocked ? [(profileOnly, blocked.TotalSeconds)] : []);
         return text.ToString();
     }
 
