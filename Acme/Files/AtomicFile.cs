@@ -46,6 +46,8 @@ public static partial class AtomicFile
         {
             var options = new FileStreamOptions
             {
+                // O_CREAT | O_EXCL: a name planted first, a symlink included, fails the write instead of being followed,
+                // which matters in a directory another user can write (a metrics directory).
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Share = FileShare.None,

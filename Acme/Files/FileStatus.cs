@@ -9,12 +9,16 @@ public readonly partial record struct FileStatus(UnixFileMode Permissions, bool 
     public bool IsSymbolicLink { get; init; }
     /// <summary>The sticky bit: in a directory, only an entry's owner (or the directory's) may remove or rename it.</summary>
     public bool IsSticky { get; init; }
+    /// <summary>Inode number and device (major, minor): how /proc/locks names the file a lock is on.</summary>
+    public ulong Inode { get; init; }
+    public uint DeviceMajor { get; init; }
+    public uint DeviceMinor { get; init; }
 
     private const int CurrentDirectory = -100;
     private const int DoNotFollowSymlink = 0x100;
     private const int EmptyPath = 0x1000;
-    /// <summary>STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_SIZE.</summary>
-    private const uint Fields = 0x1 | 0x2 | 0x8 | 0x10 | 0x200;
+    /// <summary>STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_SIZE.</summary>
+    private const uint Fields = 0x1 | 0x2 | 0x8 | 0x10 | 0x100 | 0x200;
     private const ushort TypeMask = 0xF000;
     private const ushort Regular = 0x8000;
     private const ushort Directory = 0x4000;
@@ -42,6 +46,9 @@ public readonly partial record struct FileStatus(UnixFileMode Permissions, bool 
         {
             IsSymbolicLink = type == SymbolicLink,
             IsSticky = (status.Mode & Sticky) != 0,
+            Inode = status.Inode,
+            DeviceMajor = status.DeviceMajor,
+            DeviceMinor = status.DeviceMinor,
         };
     }
 
@@ -60,6 +67,24 @@ public readonly partial record struct FileStatus(UnixFileMode Permissions, bool 
             public ushort Spare;
             public ulong Inode;
             public ulong Size;
+            public ulong Blocks;
+            public ulong AttributesMask;
+            public Timestamp AccessTime;
+            public Timestamp BirthTime;
+            public Timestamp ChangeTime;
+            public Timestamp ModifyTime;
+            public uint SpecialMajor;
+            public uint SpecialMinor;
+            public uint DeviceMajor;
+            public uint DeviceMinor;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        public struct Timestamp
+        {
+            public long Seconds;
+            public uint Nanoseconds;
+            public int Reserved;
         }
 
         [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

@@ -101,7 +101,10 @@ public static class TrustedPath
             throw new ProfileException($"{path} ({what}): writable by group {Describe(status.Group, "/etc/group")}; chmod go-w {path}");
     }
 
-    /// <summary>"uid 65534 (nobody)" style text; the name is looked up only on the way to an error.</summary>
+    /// <summary>"'nobody' (uid 65534)", for a message about a user.</summary>
+    public static string DescribeUser(uint id) => Describe(id, "/etc/passwd");
+
+    /// <summary>"'nobody' (uid 65534)" style text; the name is looked up only on the way to an error.</summary>
     private static string Describe(uint id, string database, bool nameOnly = false)
     {
         var name = LookUpName(id, database);

@@ -13,11 +13,13 @@ public sealed record DomainMetrics(string Name, DateTimeOffset? NotBefore, DateT
 public static class RunMetrics
 {
     private const string LastSuccessName = "concorde_run_last_success_timestamp_seconds";
+    /// <summary>Far more than a thousand domains write; the previous file is only read for one line.</summary>
+    private const long MaxPreviousBytes = 16 << 20;
 
     /// <summary>The text of the metrics file. <paramref name="lastSuccess"/> is this run's end when it succeeded,
     /// else the previous file's value (so a no-op run need not record it in shaman.json).</summary>
     public static string Format(string profile, IReadOnlyList<DomainMetrics> domains, DateTimeOffset runStart, TimeSpan duration,
-        int exitCode, DateTimeOffset? lastSuccess, int profileFailures)
+        int exitCode, DateTimeOffset? lastSuccess, int profileFailures, TimeSpan? lockBlocked = null)
     {
         var text = new StringBuilder();
         var profileLabel = $"profile=\"{Escape(profile)}\"";
@@ -51,19 +53,28 @@ public static class RunMetrics
             lastSuccess is { } success ? [(profileOnly, Seconds(success))] : []);
         Family("concorde_profile_failures", "gauge", "Consecutive run-level failures of the profile (CA or account unusable).",
             [(profileOnly, profileFailures)]);
+        Family("concorde_run_lock_blocked_seconds", "gauge", "How long no run has taken the profile's lock, held by another user or for longer than a run takes.",
+            lockBlocked is { } blocked ? [(profileOnly, blocked.TotalSeconds)] : []);
         return text.ToString();
     }
 
     public static Task WriteAsync(string path, string text, CancellationToken ct) =>
         AtomicFile.WriteAsync(path, Encoding.UTF8.GetBytes(text), AtomicFile.PublicMode, overwrite: true, ct);
 
-    /// <summary>The last-success time the previous file recorded, or null (no file, or none recorded).</summary>
-    public static async Task<DateTimeOffset?> PreviousLastSuccessAsync(string path, CancellationToken ct)
+    /// <summary>The last-success time the previous file recorded, or null (no file, or none recorded). The file is read
+    /// like a key (<see cref="RegularFile"/>): a pipe or a link to a device planted there (its directory may be the
+    /// monitoring account's) is not read but warned about on <paramref name="error"/>, and then replaced.</summary>
+    public static async Task<DateTimeOffset?> PreviousLastSuccessAsync(string path, TextWriter error)
     {
         string text;
         try
         {
-            text = await File.ReadAllTextAsync(path, ct);
+            text = SmallTextFile.Read(path, MaxPreviousBytes);
+        }
+        catch (RegularFileException e)
+        {
+            await error.WriteLineAsync($"shaman: {e.Message}; not read, but replaced by this run's metrics (without the previous last-success time)");
+            return null;
         }
         catch (Exception e) when (ExpectedFailure.IsFileProblem(e))
         {

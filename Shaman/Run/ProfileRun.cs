@@ -49,6 +49,7 @@ public static class ProfileRun
         {
             ProfileHygiene.Check(document, settings, log, environment.Time.GetUtcNow());
             ProfileWarnings.Warn(document.Root, settings, log);
+            MetricsFile.WarnIfOthersCanWrite(document, settings, log);
             await ServerChange.ApplyAsync(new ProfileState(document), settings, log, ct);
             var bundle = settings.CaBundle ?? environment.CaBundleFromEnvironment;
             // The HTTP client (and with it the TLS library and the CA bundle) is made only when a domain

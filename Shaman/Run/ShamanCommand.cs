@@ -1,4 +1,5 @@
 using Concorde.Acme;
+using Concorde.Acme.Files;
 using Concorde.Acme.Http;
 using Concorde.Acme.Problems;
 
@@ -53,12 +54,8 @@ public static class ShamanCommand
             if (options.RandomSleep is { } longest && environment.OutputIsRedirected)
                 await Task.Delay(longest * environment.Random.NextDouble(), environment.Time, ct);
 
-            using var runLock = RunLock.TryAcquire(directory);
-            if (runLock is null)
-            {
-                await environment.Error.WriteLineAsync($"shaman: another shaman is working on {directory}; nothing done");
-                return ShamanExitCodes.Locked;
-            }
+            using var runLock = RunLock.TryAcquire(directory, environment.Time.GetUtcNow(), out var holder);
+            if (runLock is null) return await LockedAsync(environment, preview, previewSettings, holder!);
             // Re-read under the lock: the run that held it may have changed the file. What is used is checked again,
             // the file as its descriptor was read: the first check was before the sleep and the wait for the lock.
             var document = await ProfileDocument.LoadAsync(directory, ct);
@@ -73,5 +70,33 @@ public static class ShamanCommand
             await environment.Error.WriteLineAsync($"shaman: {e.Message}");
             return ShamanExitCodes.Usage;
         }
+    }
+
+    /// <summary>A lock held by a run at work is left to it (75, nothing done); one held by another user or for longer than
+    /// any run takes stops every renewal, so it fails the run (1), in the metrics file too.</summary>
+    private static async Task<int> LockedAsync(ShamanEnvironment environment, ProfileDocument document, ProfileSettings settings, LockHolder holder)
+    {
+        var now = environment.Time.GetUtcNow();
+        var lockPath = Path.Combine(document.Directory, RunLock.FileName);
+        var who = holder.ProcessId is not { } processId ? "a process /proc does not show"
+            : holder.User is { } user ? $"process {processId} of {TrustedPath.DescribeUser(user)}"
+            : $"process {processId}";
+        var problem = LockDecision.Decide(holder, FileStatus.EffectiveUser, now, LockDecision.LongestRun(settings)) switch
+        {
+            LockVerdict.HeldByAnotherUser => $"{lockPath} is held by {who}, not by a shaman run; no certificate can be renewed while it holds it. End that process",
+            LockVerdict.HeldTooLong => $"no run has taken {lockPath} since {holder.LastTaken:yyyy-MM-dd HH:mm} UTC, longer than a run may take " +
+                                       $"(runTimeout + domainTimeout + {LockDecision.Margin.TotalHours:0} h); it is held by {who}. End that process",
+            _ => null,
+        };
+        if (problem is null)
+        {
+            await environment.Error.WriteLineAsync($"shaman: another shaman is working on {document.Directory}; nothing done");
+            return ShamanExitCodes.Locked;
+        }
+        await environment.Error.WriteLineAsync($"shaman: {problem}");
+        if (settings.Metrics is not null)
+            await MetricsFile.WriteAsync(environment, document, settings, new Dictionary<string, RenewalVerdict>(), now, ShamanExitCodes.Failure,
+                lockBlocked: now - holder.LastTaken);
+        return ShamanExitCodes.Failure;
     }
 }

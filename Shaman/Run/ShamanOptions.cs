@@ -68,7 +68,8 @@ public sealed record ShamanOptions
                --status: something needs attention
           {{ShamanExitCodes.Usage,-4}} usage or configuration error; nothing was changed; --status: a profile
                cannot be read
-          {{ShamanExitCodes.Locked,-4}} another shaman is working on this profile; nothing was done
+          {{ShamanExitCodes.Locked,-4}} another shaman is working on this profile; nothing was done (a lock held by
+               another user, or for longer than a run takes, exits 1)
           {{ShamanExitCodes.Interrupted,-4}} interrupted (SIGINT/SIGTERM); the state so far is saved
 
         example shaman.json (README.md lists every field):

@@ -14,7 +14,7 @@ public sealed class PrometheusRulesTests
         var check = await PromtoolAsync("check", "rules", Rules);
 
         Assert.True(check.ExitCode == 0, check.ToString());
-        Assert.Contains("SUCCESS: 6 rules found", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 7 rules found", check.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -135,12 +135,12 @@ internal sealed class ShamanProfile : IDisposable
     public Task<ShamanRun> RunAsync(IReadOnlyList<string> options, IReadOnlyDictionary<string, string>? environment = null) =>
         ShamanProcess.RunAsync([.. options, Directory], environment);
 
-    /// <summary>Every file of the profile directory with its content and modification time (not the content of
-    /// the lock file, which .NET cannot open while a running shaman holds its flock).</summary>
+    /// <summary>Every file of the profile directory with its content and modification time; of the lock file only that it
+    /// exists (.NET cannot open it while a running shaman holds its flock, and its time is when a run last took it).</summary>
     public IReadOnlyDictionary<string, (string Content, DateTime Modified)> Snapshot() =>
         System.IO.Directory.EnumerateFiles(Directory).ToDictionary(
             path => Path.GetFileName(path),
-            path => (Path.GetFileName(path) == RunLock.FileName ? "" : File.ReadAllText(path), File.GetLastWriteTimeUtc(path)));
+            path => Path.GetFileName(path) == RunLock.FileName ? ("", default) : (File.ReadAllText(path), File.GetLastWriteTimeUtc(path)));
 
     /// <summary>Checks everything a finished issuance promises for <paramref name="name"/> and returns the leaf:
     /// the ids recorded, no order left, the full chain on disk, the leaf for the domain's own key (mode 0600)
