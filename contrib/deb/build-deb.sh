@@ -77,6 +77,10 @@ sed 's:/usr/local/bin/shaman:/usr/bin/shaman:g' "$contrib/cron/shaman" > "$doc/e
 lib=$root/usr/lib/concorde
 install -D -m 0755 -t "$lib/authenticators" "$contrib/authenticators/http01-webroot" "$contrib/authenticators/dns01-nsupdate" \
     "$contrib/authenticators/dns01-lexicon"
+# Each authenticator undoes its work when run as <name>-cleanup; the links are named by "cleanup".
+for authenticator in http01-webroot dns01-nsupdate dns01-lexicon; do
+    ln -s "$authenticator" "$lib/authenticators/$authenticator-cleanup"
+done
 install -D -m 0755 -t "$lib/deploy" "$contrib/deploy/reload-nginx"
 install -D -m 0755 -t "$lib/notify" "$contrib/notify/mail" "$contrib/notify/webhook"
 install -D -m 0644 -t "$lib/systemd" "$contrib/systemd/metrics.conf"

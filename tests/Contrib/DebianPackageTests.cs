@@ -17,8 +17,11 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
         "-rwxr-xr-x ./usr/bin/concorde",
         "lrwxrwxrwx ./usr/bin/shaman -> concorde",
         "-rwxr-xr-x ./usr/lib/concorde/authenticators/dns01-lexicon",
+        "lrwxrwxrwx ./usr/lib/concorde/authenticators/dns01-lexicon-cleanup -> dns01-lexicon",
         "-rwxr-xr-x ./usr/lib/concorde/authenticators/dns01-nsupdate",
+        "lrwxrwxrwx ./usr/lib/concorde/authenticators/dns01-nsupdate-cleanup -> dns01-nsupdate",
         "-rwxr-xr-x ./usr/lib/concorde/authenticators/http01-webroot",
+        "lrwxrwxrwx ./usr/lib/concorde/authenticators/http01-webroot-cleanup -> http01-webroot",
         "-rwxr-xr-x ./usr/lib/concorde/deploy/reload-nginx",
         "-rwxr-xr-x ./usr/lib/concorde/notify/mail",
         "-rwxr-xr-x ./usr/lib/concorde/notify/webhook",
@@ -161,6 +164,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
             {
                 "server": "https://acme.invalid/directory",
                 "authenticators": { "http-01": "{{programs}}/authenticators/http01-webroot", "dns-01": "{{programs}}/authenticators/dns01-nsupdate" },
+                "cleanup": { "http-01": "{{programs}}/authenticators/http01-webroot-cleanup" },
                 "deploy": "{{programs}}/deploy/reload-nginx",
                 "notify": "{{programs}}/notify/webhook",
                 "domains": { "example.com": {} }
