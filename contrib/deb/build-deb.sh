@@ -5,7 +5,8 @@
 # The version is the csproj's <Version>, the one the binary reports. Depends is read off the binary:
 # dpkg-shlibdeps maps the libraries it links (ELF NEEDED) to their packages; the OpenSSL library .NET
 # opens at run time (dlopen, so not in NEEDED) is libssl3 or libssl1.1, the two the binary names that
-# Debian has (tests/Release runs it with each). No maintainer script: installing enables and starts nothing.
+# Debian has (tests/Release runs it with each). No postinst: installing enables and starts nothing; prerm and
+# postrm stop, and on purge disable, the shaman@ timers the administrator enabled.
 #
 # A release binary (./build.sh release) comes with ROOT, the oldest Debian it is for (release/sysroot.sh), and
 # dpkg-shlibdeps reads the libraries and their packages there instead of on this machine. A binary of another
@@ -70,10 +71,22 @@ for unit in shaman@.service shaman@.timer; do
     sed 's:/usr/local/bin/shaman:/usr/bin/shaman:g' "$contrib/systemd/$unit" > "$root/usr/lib/systemd/system/$unit"
 done
 sed 's:/usr/local/bin/shaman:/usr/bin/shaman:g' "$contrib/cron/shaman" > "$doc/examples/cron/shaman"
-install -D -m 0755 -t "$doc/examples/authenticators" "$contrib/authenticators/http01-webroot" "$contrib/authenticators/dns01-nsupdate" \
+# The programs a profile names ("deploy": "/usr/lib/concorde/deploy/reload-nginx") live outside
+# /usr/share/doc, which a system may exclude from installation (dpkg --path-exclude); the directories are
+# root-owned 0755, as shaman's StrictModes require of every directory on the way to a program.
+lib=$root/usr/lib/concorde
+install -D -m 0755 -t "$lib/authenticators" "$contrib/authenticators/http01-webroot" "$contrib/authenticators/dns01-nsupdate" \
     "$contrib/authenticators/dns01-lexicon"
-install -D -m 0755 -t "$doc/examples/deploy" "$contrib/deploy/reload-nginx"
-install -D -m 0755 -t "$doc/examples/notify" "$contrib/notify/mail" "$contrib/notify/webhook"
+# Each authenticator undoes its work when run as <name>-cleanup; the links are named by "cleanup".
+for authenticator in http01-webroot dns01-nsupdate dns01-lexicon; do
+    ln -s "$authenticator" "$lib/authenticators/$authenticator-cleanup"
+done
+install -D -m 0755 -t "$lib/deploy" "$contrib/deploy/reload-nginx"
+install -D -m 0755 -t "$lib/notify" "$contrib/notify/mail" "$contrib/notify/webhook"
+install -D -m 0644 -t "$lib/systemd" "$contrib/systemd/metrics.conf"
+# Prometheus loads the rules from here (rule_files:); the promtool test names them by relative path.
+install -D -m 0644 -t "$root/usr/share/concorde/prometheus" "$contrib/prometheus/concorde-rules.yml" \
+    "$contrib/prometheus/concorde-rules.test.yml"
 install -D -m 0644 "$contrib/deb/lintian-overrides" "$root/usr/share/lintian/overrides/concorde"
 
 # Debian's machine-readable copyright format; the MIT licence is called Expat there.
@@ -95,7 +108,7 @@ epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || d
 } | gzip -9n > "$doc/changelog.gz"
 
 chmod -R u=rwX,go=rX "$root"
-chmod 0755 "$root/usr/bin/concorde" "$doc/examples/authenticators/"* "$doc/examples/deploy/"*
+chmod 0755 "$root/usr/bin/concorde" "$lib/authenticators/"* "$lib/deploy/"* "$lib/notify/"*
 
 # Depends: the packages of the libraries the binary links, with the versions their symbols need ...
 install -d "$root/DEBIAN" # marks the package root for dpkg-shlibdeps
@@ -121,6 +134,7 @@ sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$maintain
     -e "s|@INSTALLED_SIZE@|$(du -sk "$root" | cut -f1)|" -e "s/@DEPENDS@/$linked, libssl3 | libssl1.1/" \
     "$contrib/deb/control" > "$root/DEBIAN/control"
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+install -m 0755 "$contrib/deb/prerm" "$contrib/deb/postrm" "$root/DEBIAN/"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
 
 mkdir -p "$outdir"

@@ -6,8 +6,9 @@ using Xunit.Abstractions;
 namespace Concorde.Tests.Contrib;
 
 /// <summary>contrib/deb/build-deb.sh (`./build.sh deb`): the package lintian accepts, with exactly the promised files,
-/// the csproj's version, the dependencies read off the binary, no maintainer script; it installs into a throwaway
-/// root, runs from there and is purged without leaving a file behind.</summary>
+/// the csproj's version, the dependencies read off the binary, no postinst; it installs into a throwaway root, runs
+/// from there (its programs too, by the paths a profile names) and is purged without leaving a file or an enabled
+/// timer behind.</summary>
 public sealed partial class DebianPackageTests(DebianPackage package, ITestOutputHelper output) : IClassFixture<DebianPackage>
 {
     /// <summary>Every file and link of the package: mode, path, link target.</summary>
@@ -15,19 +16,25 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     [
         "-rwxr-xr-x ./usr/bin/concorde",
         "lrwxrwxrwx ./usr/bin/shaman -> concorde",
+        "-rwxr-xr-x ./usr/lib/concorde/authenticators/dns01-lexicon",
+        "lrwxrwxrwx ./usr/lib/concorde/authenticators/dns01-lexicon-cleanup -> dns01-lexicon",
+        "-rwxr-xr-x ./usr/lib/concorde/authenticators/dns01-nsupdate",
+        "lrwxrwxrwx ./usr/lib/concorde/authenticators/dns01-nsupdate-cleanup -> dns01-nsupdate",
+        "-rwxr-xr-x ./usr/lib/concorde/authenticators/http01-webroot",
+        "lrwxrwxrwx ./usr/lib/concorde/authenticators/http01-webroot-cleanup -> http01-webroot",
+        "-rwxr-xr-x ./usr/lib/concorde/deploy/reload-nginx",
+        "-rwxr-xr-x ./usr/lib/concorde/notify/mail",
+        "-rwxr-xr-x ./usr/lib/concorde/notify/webhook",
+        "-rw-r--r-- ./usr/lib/concorde/systemd/metrics.conf",
         "-rw-r--r-- ./usr/lib/systemd/system/shaman@.service",
         "-rw-r--r-- ./usr/lib/systemd/system/shaman@.timer",
         "-rw-r--r-- ./usr/share/bash-completion/completions/concorde",
         "lrwxrwxrwx ./usr/share/bash-completion/completions/shaman -> concorde",
         "-rw-r--r-- ./usr/share/doc/concorde/changelog.gz",
         "-rw-r--r-- ./usr/share/doc/concorde/copyright",
-        "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/dns01-lexicon",
-        "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/dns01-nsupdate",
-        "-rwxr-xr-x ./usr/share/doc/concorde/examples/authenticators/http01-webroot",
+        "-rw-r--r-- ./usr/share/concorde/prometheus/concorde-rules.test.yml",
+        "-rw-r--r-- ./usr/share/concorde/prometheus/concorde-rules.yml",
         "-rw-r--r-- ./usr/share/doc/concorde/examples/cron/shaman",
-        "-rwxr-xr-x ./usr/share/doc/concorde/examples/deploy/reload-nginx",
-        "-rwxr-xr-x ./usr/share/doc/concorde/examples/notify/mail",
-        "-rwxr-xr-x ./usr/share/doc/concorde/examples/notify/webhook",
         "-rw-r--r-- ./usr/share/lintian/overrides/concorde",
         "-rw-r--r-- ./usr/share/man/man1/concorde.1.gz",
         "-rw-r--r-- ./usr/share/man/man5/shaman.json.5.gz",
@@ -54,6 +61,8 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
         // "-rw-r--r-- root/root  908 2026-11-27 11:57 ./usr/lib/systemd/system/shaman@.timer"
         var entries = listing.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries)).ToList();
         Assert.All(entries, e => Assert.Equal("root/root", e[1]));
+        // shaman's StrictModes refuse a program under a directory that group or others may write.
+        Assert.All(entries.Where(e => e[0][0] == 'd'), e => Assert.Equal("drwxr-xr-x", e[0]));
         Assert.Equal(Contents.Order(StringComparer.Ordinal),
             entries.Where(e => e[0][0] != 'd').Select(e => $"{e[0]} {e[5]}").Order(StringComparer.Ordinal));
     }
@@ -96,7 +105,7 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
     }
 
     [Fact]
-    public async Task No_maintainer_script_runs_at_install_or_removal()
+    public async Task Installing_runs_no_script_and_removal_runs_the_shipped_prerm_and_postrm()
     {
         var ct = TestDeadline.Start(out var deadline);
         using var _ = deadline;
@@ -104,7 +113,9 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
 
         (await DebianPackage.RunAsync(ContribScript.Locate("dpkg-deb", "dpkg"), ct, "--control", package.Path, control.Path)).Succeeded();
 
-        Assert.Equal(["control", "md5sums"], Directory.GetFiles(control.Path).Select(System.IO.Path.GetFileName).Order());
+        Assert.Equal(["control", "md5sums", "postrm", "prerm"], Directory.GetFiles(control.Path).Select(System.IO.Path.GetFileName).Order());
+        foreach (var script in new[] { "prerm", "postrm" })
+            Assert.Equal(File.ReadAllText(ContribScript.PathOf($"deb/{script}")), File.ReadAllText(control.Combine(script)));
     }
 
     [Fact]
@@ -116,7 +127,9 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
         await PrepareAdminDirectoryAsync(root, ct);
         var dpkg = ContribScript.Locate("dpkg", "dpkg");
 
-        var install = (await DebianPackage.RunAsync(dpkg, ct, $"--root={root.Path}", "--install", package.Path)).Succeeded();
+        // The maintainer scripts run on this machine's /bin/sh with DPKG_ROOT set to the root, instead of chrooted
+        // into a root that has no shell.
+        var install = (await DebianPackage.RunAsync(dpkg, ct, $"--root={root.Path}", "--force-script-chrootless", "--install", package.Path)).Succeeded();
         Assert.True(install.Stderr.Length == 0, install.ToString());
 
         var version = (await DebianPackage.RunAsync(root.Combine("usr/bin/shaman"), ct, "--version")).Succeeded();
@@ -125,13 +138,42 @@ public sealed partial class DebianPackageTests(DebianPackage package, ITestOutpu
         Assert.Equal("ExecStart=/usr/bin/shaman --quiet /etc/shaman/%I", execStart);
         Assert.Contains("/usr/bin/shaman --quiet", File.ReadAllText(root.Combine("usr/share/doc/concorde/examples/cron/shaman")));
         Assert.False(Directory.Exists(root.Combine("etc")), "installing must enable nothing");
+        await AssertShamanAcceptsTheInstalledProgramsAsync(root, ct);
 
-        var purge = (await DebianPackage.RunAsync(dpkg, ct, $"--root={root.Path}", "--purge", "concorde")).Succeeded();
+        // What `systemctl enable shaman@example.timer` and `shaman@other.timer` make (WantedBy=timers.target).
+        var wants = Directory.CreateDirectory(root.Combine("etc/systemd/system/timers.target.wants")).FullName;
+        File.CreateSymbolicLink(System.IO.Path.Combine(wants, "shaman@example.timer"), "/usr/lib/systemd/system/shaman@.timer");
+        File.CreateSymbolicLink(System.IO.Path.Combine(wants, "shaman@other.timer"), "/usr/lib/systemd/system/shaman@.timer");
+        var purge = (await DebianPackage.RunAsync(dpkg, ct, $"--root={root.Path}", "--force-script-chrootless", "--purge", "concorde")).Succeeded();
         Assert.True(purge.Stderr.Length == 0, purge.ToString());
+        // The administrator's directories under etc/ stay (they are not the package's); no link or file does.
         var left = Directory.EnumerateFileSystemEntries(root.Path, "*", SearchOption.AllDirectories)
+            .Where(p => !Directory.Exists(p) || new FileInfo(p).LinkTarget is not null)
             .Select(p => System.IO.Path.GetRelativePath(root.Path, p))
-            .Where(p => !p.StartsWith("var/lib/dpkg", StringComparison.Ordinal) && p is not ("var" or "var/lib"));
+            .Where(p => !p.StartsWith("var/lib/dpkg", StringComparison.Ordinal));
         Assert.Empty(left);
+    }
+
+    /// <summary>A profile naming the installed authenticator, deploy and notify programs by their /usr/lib/concorde
+    /// paths passes `shaman --dry-run`, which applies StrictModes to every directory on the way to each program.</summary>
+    private static async Task AssertShamanAcceptsTheInstalledProgramsAsync(TempDirectory root, CancellationToken ct)
+    {
+        using var profile = new TempDirectory("concorde-profile-");
+        var programs = root.Combine("usr/lib/concorde");
+        File.WriteAllText(profile.Combine("shaman.json"), $$"""
+            {
+                "server": "https://acme.invalid/directory",
+                "authenticators": { "http-01": "{{programs}}/authenticators/http01-webroot", "dns-01": "{{programs}}/authenticators/dns01-nsupdate" },
+                "cleanup": { "http-01": "{{programs}}/authenticators/http01-webroot-cleanup" },
+                "deploy": "{{programs}}/deploy/reload-nginx",
+                "notify": "{{programs}}/notify/webhook",
+                "domains": { "example.com": {} }
+            }
+            """);
+
+        var dryRun = await DebianPackage.RunAsync(root.Combine("usr/bin/shaman"), ct, "--dry-run", profile.Path);
+
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
     }
 
     /// <summary>dpkg's database in <paramref name="root"/>: empty but for the packages concorde depends on, copied

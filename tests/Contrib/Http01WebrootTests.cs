@@ -80,7 +80,7 @@ public sealed class Http01WebrootTests(WebrootPebbleFixture fixture) : IClassFix
         var environment = new Dictionary<string, string>
         {
             ["WEBROOT"] = fixture.Webroot,
-            ["NGINX"] = nginx.Command,
+            ["NGINX_BIN"] = nginx.Command,
             ["NGINX_RELOAD"] = "signal",
         };
 

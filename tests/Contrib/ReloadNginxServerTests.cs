@@ -73,7 +73,7 @@ public sealed class ReloadNginxServerTests : IAsyncLifetime
     private Task<ScriptRun> RunAsync(string reload, CancellationToken ct) =>
         ContribScript.RunAsync(ContribScript.ReloadNginx, "", new Dictionary<string, string>
         {
-            ["NGINX"] = Nginx.Command,
+            ["NGINX_BIN"] = Nginx.Command,
             ["NGINX_RELOAD"] = reload,
             ["CONCORDE_DOMAIN"] = Domain,
             ["CONCORDE_CERT_PATH"] = CertificatePath,

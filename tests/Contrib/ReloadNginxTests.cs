@@ -55,7 +55,8 @@ public sealed class ReloadNginxTests : IDisposable
     [InlineData("CONCORDE_CERT_PATH", "", "CONCORDE_CERT_PATH is not set")]
     [InlineData("CONCORDE_KEY_PATH", "", "CONCORDE_KEY_PATH is not set")]
     [InlineData("CONCORDE_CERT_PATH", "/nonexistent/example.com.cert.pub.pem", "cannot read the certificate /nonexistent/example.com.cert.pub.pem")]
-    [InlineData("NGINX", "/nonexistent/nginx", "/nonexistent/nginx is not installed or not on PATH")]
+    [InlineData("NGINX_BIN", "/nonexistent/nginx", "/nonexistent/nginx is not installed or not on PATH")]
+    [InlineData("NGINX", "/usr/sbin/nginx", "NGINX is set; name the nginx binary in NGINX_BIN instead")]
     [InlineData("NGINX_RELOAD", "restart", "NGINX_RELOAD must be auto, systemctl or signal")]
     public async Task Missing_settings_are_named_and_nginx_is_left_alone(string variable, string value, string message)
     {

@@ -13,6 +13,11 @@ public sealed class ShellScriptTests
         "authenticators/dns01-nsupdate",
         "authenticators/dns01-lexicon",
         "deploy/reload-nginx",
+        "notify/mail",
+        "notify/webhook",
+        "deb/build-deb.sh",
+        "deb/prerm",
+        "deb/postrm",
     };
 
     [Theory]

@@ -12,6 +12,7 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
 {
     private const string Service = "systemd/shaman@.service";
     private const string Timer = "systemd/shaman@.timer";
+    private const string MetricsDropIn = "systemd/metrics.conf";
     private const string InstalledShaman = "/usr/local/bin/shaman";
 
     /// <summary>Every key the two files may use, per section: a misspelt key is caught even where systemd-analyze
@@ -62,6 +63,34 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Systemd_analyze_verify_reads_the_metrics_drop_in_and_accepts_it()
+    {
+        using var units = CopyUnits();
+        var dropIns = Directory.CreateDirectory(units.Combine("shaman@.service.d")).FullName;
+        var ct = TestDeadline.Start(out var deadline);
+        using var _ = deadline;
+
+        File.Copy(ContribScript.PathOf(MetricsDropIn), System.IO.Path.Combine(dropIns, "metrics.conf"));
+        var verify = await VerifyInstanceAsync(units, ct);
+        Assert.True(verify.ExitCode == 0 && verify.Stdout.Length == 0 && verify.Stderr.Length == 0, verify.ToString());
+
+        // The same drop-in with a key systemd does not know is reported: verify did read the file above.
+        File.AppendAllText(System.IO.Path.Combine(dropIns, "metrics.conf"), "NoSuchKey=yes\n");
+        var misspelt = await VerifyInstanceAsync(units, ct);
+        Assert.Contains("metrics.conf", misspelt.Stdout + misspelt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("NoSuchKey", misspelt.Stdout + misspelt.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_metrics_drop_in_only_opens_node_exporters_textfile_directory()
+    {
+        // README's example "metrics" file is /var/lib/prometheus/node-exporter/concorde-www.prom; shaman writes it as a
+        // temporary file renamed over it, so the whole directory must be writable. "-": a missing directory is no error.
+        Assert.Equal([new KeyValuePair<string, string>("ReadWritePaths", "-/var/lib/prometheus/node-exporter")], Settings(MetricsDropIn));
+        Assert.Contains("\n[Service]\n", File.ReadAllText(ContribScript.PathOf(MetricsDropIn)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_timer_fires_twice_a_day_twelve_hours_apart()
     {
         var calendar = Assert.Single(Settings(Timer), s => s.Key == "OnCalendar").Value;
@@ -83,9 +112,9 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Both_files_hold_only_sections_comments_and_known_keys()
+    public void The_units_and_the_drop_in_hold_only_sections_comments_and_known_keys()
     {
-        foreach (var unit in new[] { Service, Timer })
+        foreach (var unit in new[] { Service, Timer, MetricsDropIn })
         {
             var section = "";
             foreach (var (line, number) in File.ReadAllLines(ContribScript.PathOf(unit)).Select((l, i) => (l, i + 1)))
@@ -140,6 +169,11 @@ public sealed class SystemdUnitTests(ITestOutputHelper output)
         File.Copy(ContribScript.PathOf(Timer), directory.Combine("shaman@.timer"));
         return directory;
     }
+
+    /// <summary>verify of one instance, shaman@example.service, so that systemd loads the template's drop-ins.</summary>
+    private static Task<ScriptRun> VerifyInstanceAsync(TempDirectory units, CancellationToken ct) =>
+        ContribScript.RunAsync(SystemdAnalyze(), "", new Dictionary<string, string>(), ct,
+            "verify", "--man=no", "--generators=no", units.Combine("shaman@example.service"));
 
     private static string SystemdAnalyze() => ContribScript.Locate("systemd-analyze", "systemd");
 

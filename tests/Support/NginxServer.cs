@@ -10,7 +10,7 @@ namespace Concorde.Tests.Support;
 /// A real nginx (Debian package nginx-light) on a free 127.0.0.1 port, run in the foreground (<c>daemon off;</c>)
 /// from a temporary directory that holds its configuration, pid file and temp paths: one TLS server block serving
 /// the given certificate and key files, as an administrator points nginx at shaman's files. <see cref="Command"/>
-/// runs this nginx's binary with that configuration, for contrib/deploy/reload-nginx's NGINX. Dispose to kill it.
+/// runs this nginx's binary with that configuration, for contrib/deploy/reload-nginx's NGINX_BIN. Dispose to kill it.
 /// </summary>
 internal sealed class NginxServer : IAsyncDisposable
 {

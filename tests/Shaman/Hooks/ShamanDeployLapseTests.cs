@@ -33,7 +33,7 @@ public sealed class ShamanDeployLapseTests(PebbleFixture pebble) : IClassFixture
         config["notify"] = Notify;
         config["metrics"] = Metrics;
         profile.Write(config);
-        var environment = new Dictionary<string, string> { ["NGINX"] = nginx.Command, ["NGINX_RELOAD"] = "signal" };
+        var environment = new Dictionary<string, string> { ["NGINX_BIN"] = nginx.Command, ["NGINX_RELOAD"] = "signal" };
 
         (await profile.RunAsync(environment)).Exited(0);
         using var first = profile.AssertCertificate(name);

@@ -26,7 +26,7 @@ public sealed class ShamanVerifyTests(PebbleFixture pebble) : IClassFixture<Pebb
         config["deploy"] = ContribScript.ReloadNginx;
         config["verify"] = new JsonArray(nginx.Endpoint);
         profile.Write(config);
-        var environment = new Dictionary<string, string> { ["NGINX"] = nginx.Command, ["NGINX_RELOAD"] = "signal" };
+        var environment = new Dictionary<string, string> { ["NGINX_BIN"] = nginx.Command, ["NGINX_RELOAD"] = "signal" };
 
         var dryRun = (await ShamanProcess.RunAsync(["--dry-run", profile.Directory])).Exited(0);
         Assert.Contains($"{name}: would create the key {ShamanProfile.KeyFile(name)}, then order a certificate for {name}, then verify that {nginx.Endpoint} serves it", dryRun.Lines);
