@@ -36,7 +36,7 @@ public sealed class ShamanUsageTests
     {
         var run = (await ShamanProcess.RunAsync(["--version"])).Exited(0);
 
-        Assert.Matches(@"^shaman \(concorde\) \d+\.\d+\.\d+\n$", run.Stdout);
+        Assert.Matches(@"^shaman \(concorde\) \d+\.\d+\.\d+ \(linux-(x64|arm64), ([0-9a-f]{7}|unknown)\)\n$", run.Stdout);
     }
 
     [Theory]
