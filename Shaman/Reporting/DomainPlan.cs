@@ -72,7 +72,9 @@ public sealed record DomainPlan
         DateTimeOffset now, bool force, Func<string, string?>? resolveProgram, CancellationToken ct)
     {
         var record = new DomainState(document, domain.Name).Snapshot();
-        var keyPath = record.KeyFile is { } recorded ? document.ResolvePath(recorded) : null;
+        // An unrecorded key at the default name is what a run adopts (KeyStore), and with it the certificate beside it.
+        var keyPath = document.ResolvePath(record.KeyFile ?? domain.KeyFileName);
+        if (record.KeyFile is null && !File.Exists(keyPath)) keyPath = null;
         var keyInfo = keyPath is null ? null : await DomainFiles.ReadKeyPublicInfoAsync(keyPath, ct);
         var (certificate, problem) = await DomainFiles.ReadCertificateAsync(document.ResolvePath(domain.CertificateFileName), ct);
         var verdict = RenewalCheck.Evaluate(certificate, problem, keyInfo, domain.Identifiers, settings.RenewalDays, record.RenewalInfo, now);
@@ -104,7 +106,7 @@ public sealed record DomainPlan
             ServedOk = record.ServedOk,
             Action = "",
         };
-        var orders = step.Kind is StepKind.NewOrder or StepKind.Renew;
+        var orders = step.Kind is StepKind.NewOrder or StepKind.Renew or StepKind.ReplaceKey;
         var error = orders && resolveProgram is not null ? AuthenticatorAvailability.Problem(domain, settings, resolveProgram) : null;
         return error is null
             ? plan with { Action = Describe(step, plan, domain, verdict) }
@@ -124,6 +126,7 @@ public sealed record DomainPlan
             StepKind.NewOrder => prefix + $"order a certificate for {string.Join(", ", plan.Names)}" + verify,
             StepKind.FetchCertificate => prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem" + verify,
             StepKind.Renew => $"renew: {step.Reason}" + verify,
+            StepKind.ReplaceKey => $"make a new P-384 key (the old one kept beside it), then order a certificate for {string.Join(", ", plan.Names)}: {step.Reason}" + verify,
             StepKind.AskAri when verdict.Timing!.Renew => deploy + $"ask the CA for renewal information (ARI), then renew unless it moves the renewal later: {step.Reason}",
             StepKind.AskAri => deploy + $"ask the CA for renewal information (ARI), then renew only if it says so; until then {step.Reason}",
             _ => deploy + $"do nothing: {step.Reason}",
