@@ -84,9 +84,9 @@ public static class DomainDecision
         if (record.FromPreviousServer) return new DomainStep(StepKind.NewOrder, "the certificate on disk is the previous server's", deploy);
         var ariId = verdict.Certificate?.AriCertificateId;
         var replacing = options.RenewNow || (record.Replaces is not null && record.Replaces == ariId);
-        if (!replacing && verdict.AskCa) return new DomainStep(StepKind.AskAri, $"adopted certificate: {timing.Reason}", deploy);
-        if (!replacing && !timing.Renew) return new DomainStep(StepKind.Nothing, $"adopted certificate: {timing.Reason}", deploy);
-        var reason = options.RenewNow ? "a renewal was asked for (--renew)" : $"adopted certificate: {timing.Reason}";
+        if (!replacing && verdict.AskCa) return new DomainStep(StepKind.AskAri, $"(adopted) {timing.Reason}", deploy);
+        if (!replacing && !timing.Renew) return new DomainStep(StepKind.Nothing, $"(adopted) {timing.Reason}", deploy);
+        var reason = options.RenewNow ? "a renewal was asked for (--renew)" : $"(adopted) {timing.Reason}";
         return ariId is not null && record.Replaces != ariId
             ? new DomainStep(StepKind.Renew, reason, deploy)
             : new DomainStep(StepKind.NewOrder, reason, deploy);

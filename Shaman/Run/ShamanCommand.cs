@@ -31,6 +31,8 @@ public static class ShamanCommand
             await environment.Out.WriteLineAsync($"shaman (concorde) {environment.Version}");
             return ShamanExitCodes.Success;
         }
+        if (options.ImportCertbot is { } certbot)
+            return await CertbotImport.RunAsync(certbot, options.ProfileDirectory, environment, options.Quiet, ct);
         if (overrides.SyslogSocket is not null) options = options with { SyslogSocket = overrides.SyslogSocket };
         // --status shows profiles whatever is wrong with them; --dry-run answers as the run would, refusals included.
         if (options.Status) return await ProfileReport.StatusAsync(options, environment, ct);
