@@ -32,11 +32,21 @@ public static class CertbotImport
                 return ShamanExitCodes.Locked;
             }
             var jsonPath = Path.Combine(directory, ProfileSettings.FileName);
-            if (!File.Exists(jsonPath))
+            var existing = File.Exists(jsonPath) ? await ProfileDocument.LoadAsync(directory, ct) : null;
+            // Every lineage is checked, and the resulting shaman.json validated, before anything is written.
+            var result = existing?.Root.DeepClone().AsObject() ?? new JsonObject { ["domains"] = new JsonObject() };
+            var lineages = new List<Lineage>();
+            foreach (var conf in confs)
+            {
+                var lineage = await ReadAsync(conf, result, directory, log, ct);
+                lineage.Change(result);
+                lineages.Add(lineage);
+            }
+            ProfileSettings.Parse(result);
+            if (existing is null)
                 await AtomicFile.WriteAsync(jsonPath, "{\"domains\": {}}\n"u8.ToArray(), AtomicFile.PrivateMode, overwrite: false, ct);
-            var document = await ProfileDocument.LoadAsync(directory, ct);
-            foreach (var conf in confs) await ImportAsync(conf, document, log, ct);
-            ProfileSettings.Parse(document.Root);
+            var document = existing ?? await ProfileDocument.LoadAsync(directory, ct);
+            foreach (var lineage in lineages) await WriteAsync(lineage, document, log, ct);
             return ShamanExitCodes.Success;
         }
         catch (ProfileException e)
@@ -71,39 +81,46 @@ public static class CertbotImport
         }).ToList();
     }
 
-    private static async Task ImportAsync((CertbotRenewalConf Conf, string LiveDirectory) lineage, ProfileDocument document, ShamanLog log, CancellationToken ct)
+    /// <summary>One lineage, read and checked: the files to copy and the change to shaman.json.</summary>
+    private sealed record Lineage(string Name, string Source, string Summary, string KeyPem, string Fullchain, Action<JsonObject> Change,
+        string? DeployScript, string? DeployHook);
+
+    private static async Task<Lineage> ReadAsync((CertbotRenewalConf Conf, string LiveDirectory) lineage, JsonObject root, string directory,
+        ShamanLog log, CancellationToken ct)
     {
         var (conf, live) = lineage;
         var fullchainPath = Existing(conf.Fullchain) ?? Path.Combine(live, "fullchain.pem");
         var keyPath = Existing(conf.PrivateKey) ?? Path.Combine(live, "privkey.pem");
         var fullchain = await CertificateFile.ReadAsync(fullchainPath, ct);
         var (certificate, problem) = CertificateFacts.Read(fullchain);
-        if (certificate is null) throw new ProfileException($"{fullchainPath}: the certificate of certbot's {conf.Name} {problem}; nothing imported for it");
+        if (certificate is null) throw new ProfileException($"{fullchainPath}: the certificate of certbot's {conf.Name} {problem}; nothing imported");
         var keyPem = await KeyFile.TryReadPemAsync(keyPath, ct);
         var keyInfo = keyPem is null ? null : KeyFile.ReadAnyPublicKeyInfo(keyPem);
         if (keyInfo is null || !PublicKeyMatch.BelongsTo(certificate.SubjectPublicKeyInfo, keyInfo))
-            throw new ProfileException($"{keyPath}: not the private key of {fullchainPath} (missing, unreadable, encrypted or another key's); nothing imported for {conf.Name}");
+            throw new ProfileException($"{keyPath}: not the private key of {fullchainPath} (missing, unreadable, encrypted or another key's); nothing imported");
 
         var names = certificate.DnsNames.Select(n => n.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList();
         var name = names.Contains(conf.Name, StringComparer.Ordinal) ? conf.Name
-            : names.FirstOrDefault() ?? throw new ProfileException($"{fullchainPath}: names no DNS name; nothing imported for {conf.Name}");
-        if (document.Root["domains"]?[name] is not null)
-            throw new ProfileException($"{name}: already a domain of {document.FilePath}; nothing imported for certbot's {conf.Name}");
+            : names.FirstOrDefault() ?? throw new ProfileException($"{fullchainPath}: names no DNS name; nothing imported");
+        if (root["domains"]?[name] is not null)
+            throw new ProfileException($"{name}: already a domain of the profile; nothing imported (certbot's {conf.Name})");
+        foreach (var file in new[] { $"{name}.key.priv.pem", $"{name}.cert.pub.pem", $"{name}.deploy.sh" })
+            RefuseExisting(Path.Combine(directory, file));
         var domain = new JsonObject();
         if (names.Count > 1) domain["altNames"] = new JsonArray([.. names.Where(n => n != name).Select(n => (JsonNode)n)]);
-        var top = document.Root;
+        var setServer = false;
         if (conf.Server is { } server)
         {
-            if (top["server"] is null) await document.UpdateTopAsync(root => root["server"] = server, ct);
-            else if (top["server"]!.GetValue<string>().TrimEnd('/') != server.TrimEnd('/'))
-                throw new ProfileException($"certbot's {conf.Name} uses {server}, the profile {top["server"]}: one profile has one CA; import it into another profile directory");
+            if (root["server"] is not JsonValue current) setServer = true;
+            else if (current.ToString().TrimEnd('/') != server.TrimEnd('/'))
+                throw new ProfileException($"certbot's {conf.Name} uses {server}, the profile {current}: one profile has one CA; import it into another profile directory; nothing imported");
         }
+        var setAuthenticators = false;
         if (conf.Authenticator == "webroot")
         {
             domain["environment"] = new JsonObject { ["WEBROOT"] = Webroot(conf, names) };
-            if (top["authenticators"] is null)
-                await document.UpdateTopAsync(root => root["authenticators"] = new JsonObject { [Http01] = WebrootAuthenticator }, ct);
-            else if (top["authenticators"]?[Http01]?.GetValue<string>() != WebrootAuthenticator)
+            if (root["authenticators"] is null) setAuthenticators = true;
+            else if (root["authenticators"]?[Http01]?.ToString() != WebrootAuthenticator)
                 domain["authenticators"] = new JsonObject { [Http01] = WebrootAuthenticator };
             log.Info($"{name}: http-01 through {WebrootAuthenticator} (contrib/authenticators; Debian: /usr/share/doc/concorde/examples/authenticators/) " +
                      "— install it in the profile directory or on PATH before the renewal");
@@ -113,17 +130,34 @@ public static class CertbotImport
             log.Warning($"{name}: certbot's authenticator \"{conf.Authenticator}\" has no shaman counterpart here; " +
                         $"set \"authenticators\" for it in {ProfileSettings.FileName} before {certificate.NotAfter:yyyy-MM-dd}");
         }
-        if (conf.DeployHook is { } hook) domain["deploy"] = await DeployProgramAsync(document, name, hook, log, ct);
-
-        var keyFile = $"{name}.key.priv.pem";
-        domain["key"] = keyFile;
-        // The key first and never over another: a crash leaves a key the next import or run adopts, not a lost one.
-        await WriteNewAsync(document.ResolvePath(keyFile), keyPem!, AtomicFile.PrivateMode, ct);
-        await WriteNewAsync(document.ResolvePath($"{name}.cert.pub.pem"), fullchain!, AtomicFile.PublicMode, ct);
-        await document.UpdateAllAsync(root => (root["domains"] ??= new JsonObject()).AsObject()[name] = domain, ct);
+        var (deploy, script) = conf.DeployHook is { } hook ? DeployProgram(name, hook, log) : (null, null);
+        if (deploy is not null) domain["deploy"] = deploy;
+        domain["key"] = $"{name}.key.priv.pem";
         var kind = KeyCurve.OtherKind(keyInfo);
-        log.Info($"{name}: imported certbot's {conf.Name} ({string.Join(", ", names)}), valid until {certificate.NotAfter:yyyy-MM-dd HH:mm} UTC" +
-                 (kind is null ? "" : $"; its {kind} key serves it until the renewal, which makes a new P-384 key"));
+        var summary = $"{name}: imported certbot's {conf.Name} ({string.Join(", ", names)}), valid until {certificate.NotAfter:yyyy-MM-dd HH:mm} UTC" +
+                      (kind is null ? "" : $"; its {kind} key serves it until the renewal, which makes a new P-384 key");
+        return new Lineage(name, conf.Name, summary, keyPem!, fullchain!, target =>
+        {
+            if (setServer) target["server"] = conf.Server;
+            if (setAuthenticators) target["authenticators"] = new JsonObject { [Http01] = WebrootAuthenticator };
+            (target["domains"] ??= new JsonObject()).AsObject()[name] = domain.DeepClone();
+        }, script, conf.DeployHook);
+    }
+
+    /// <summary>The key first and never over another file: a crash leaves a key the next run adopts, not a lost one;
+    /// shaman.json last, in one write.</summary>
+    private static async Task WriteAsync(Lineage lineage, ProfileDocument document, ShamanLog log, CancellationToken ct)
+    {
+        await WriteNewAsync(document.ResolvePath($"{lineage.Name}.key.priv.pem"), lineage.KeyPem, AtomicFile.PrivateMode, ct);
+        await WriteNewAsync(document.ResolvePath($"{lineage.Name}.cert.pub.pem"), lineage.Fullchain, AtomicFile.PublicMode, ct);
+        if (lineage.DeployScript is { } script)
+        {
+            const UnixFileMode executable = AtomicFile.PublicMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            await WriteNewAsync(document.ResolvePath(script),
+                $"#!/bin/sh\n# certbot's deploy hook for {lineage.Source}, imported by shaman --import-certbot\n{lineage.DeployHook}\n", executable, ct);
+        }
+        await document.UpdateAllAsync(lineage.Change, ct);
+        log.Info(lineage.Summary);
     }
 
     private static string? Existing(string? path) => path is not null && File.Exists(path) ? path : null;
@@ -140,23 +174,26 @@ public static class CertbotImport
                   "takes one WEBROOT per domain: serve them from one directory, or split the names into several domains by hand");
     }
 
-    /// <summary>certbot runs its hook through a shell; shaman runs a program. A single path is used as it is; a command
-    /// line goes into an executable script in the profile.</summary>
-    private static async Task<string> DeployProgramAsync(ProfileDocument document, string name, string hook, ShamanLog log, CancellationToken ct)
+    /// <summary>certbot runs its hook through a shell; shaman runs a program. A single absolute path is used as it is; a
+    /// command line goes into an executable script in the profile (the program and that script's name).</summary>
+    private static (string Program, string? Script) DeployProgram(string name, string hook, ShamanLog log)
     {
         if (hook.Contains("RENEWED_", StringComparison.Ordinal))
             log.Warning($"{name}: certbot's deploy hook uses RENEWED_LINEAGE or RENEWED_DOMAINS, which shaman does not set; " +
                         "it sets CONCORDE_DOMAIN, CONCORDE_CERT_PATH and CONCORDE_KEY_PATH");
-        if (!hook.Any(char.IsWhiteSpace) && hook.StartsWith('/')) return hook;
+        if (!hook.Any(char.IsWhiteSpace) && hook.StartsWith('/')) return (hook, null);
         var script = $"{name}.deploy.sh";
-        const UnixFileMode executable = AtomicFile.PublicMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        await WriteNewAsync(document.ResolvePath(script), $"#!/bin/sh\n# certbot's deploy hook for {name}, imported by shaman --import-certbot\n{hook}\n", executable, ct);
-        return script;
+        return (script, script);
+    }
+
+    private static void RefuseExisting(string path)
+    {
+        if (FileStatus.OfLink(path) is not null) throw new ProfileException($"{path}: exists already; nothing is written over it (move it away to import)");
     }
 
     private static async Task WriteNewAsync(string path, string text, UnixFileMode mode, CancellationToken ct)
     {
-        if (FileStatus.OfLink(path) is not null) throw new ProfileException($"{path}: exists already; nothing is written over it (move it away to import)");
+        RefuseExisting(path);
         await AtomicFile.WriteAsync(path, Encoding.ASCII.GetBytes(text), mode, overwrite: false, ct);
     }
 }

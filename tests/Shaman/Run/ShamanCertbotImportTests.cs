@@ -46,6 +46,9 @@ public sealed class ShamanCertbotImportTests(WebrootPebbleFixture fixture) : ICl
         var environment = new Dictionary<string, string> { ["WEBROOT"] = fixture.Webroot };
 
         var import = (await ShamanProcess.RunAsync(["--import-certbot", config, profile.Directory])).Exited(0);
+        var imported = profile.Text();
+        var again = (await ShamanProcess.RunAsync(["--import-certbot", Path.Combine(config, "renewal", $"{name}.conf"), profile.Directory])).Exited(2);
+        var afterAgain = profile.Text();
         var quiet = (await profile.RunAsync(environment)).Exited(0);
 
         Assert.Contains(import.Lines, l => l.StartsWith($"INFO {name}: imported certbot's {name} ({name}, {alt}), valid until ", StringComparison.Ordinal)
@@ -57,6 +60,9 @@ public sealed class ShamanCertbotImportTests(WebrootPebbleFixture fixture) : ICl
         Assert.Equal(fixture.Pebble.DirectoryUrl.AbsoluteUri, profile.Read()["server"]!.GetValue<string>());
         Assert.Equal(certbotKey, File.ReadAllText(profile.PathOf(ShamanProfile.KeyFile(name))));
         Assert.Equal(ShamanProfile.PrivateMode, File.GetUnixFileMode(profile.PathOf(ShamanProfile.KeyFile(name))));
+        // A lineage imported already is refused before anything is written.
+        Assert.Contains($"shaman: {name}: already a domain of the profile; nothing imported (certbot's {name})", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal(imported, afterAgain);
         Assert.DoesNotContain(quiet.Lines, l => l.Contains(": created order ", StringComparison.Ordinal));
         Assert.Contains(quiet.Lines, l => l.StartsWith($"INFO {name}: adopted the certificate ", StringComparison.Ordinal));
 
