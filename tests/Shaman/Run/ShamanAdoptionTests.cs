@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Concorde.Acme.Crypto;
 using Concorde.Acme.Wire;
 using Concorde.Tests.Support;
 using Xunit;
@@ -62,14 +61,7 @@ public sealed class ShamanAdoptionTests(PebbleFixture pebble) : IClassFixture<Pe
         profile.Update(config => config["renewal"] = 100000);
         var renewing = (await profile.RunAsync()).Exited(0);
 
-        Assert.Single(renewing.Lines, l => l.StartsWith($"WARNING {name}: the key {ShamanProfile.KeyFile(name)} is {kind}", StringComparison.Ordinal));
-        Assert.Single(renewing.Lines, l => l.Contains(": created order ", StringComparison.Ordinal));
-        using (profile.AssertCertificate(name)) { }
-        using var newKey = profile.LoadKey(ShamanProfile.KeyFile(name));
-        Assert.True(KeyCurve.IsP384(newKey));
-        var old = Assert.Single(Directory.GetFiles(profile.Directory, $"{ShamanProfile.KeyFile(name)}.old-*"));
-        Assert.Equal(keyPem, File.ReadAllText(old));
-        Assert.Equal(ShamanProfile.PrivateMode, File.GetUnixFileMode(old));
+        profile.AssertRenewedWithNewP384Key(renewing, name, kind, keyPem);
     }
 
     /// <summary>A key of <paramref name="rsa"/>'s kind (else P-256) in PKCS#8, mode 0600, and a certificate for it naming

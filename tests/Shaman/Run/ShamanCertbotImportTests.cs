@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Concorde.Acme.Crypto;
 using Concorde.Tests.Contrib;
 using Concorde.Tests.Support;
 using Xunit;
@@ -70,13 +69,7 @@ public sealed class ShamanCertbotImportTests(WebrootPebbleFixture fixture) : ICl
         profile.Update(root => root["renewal"] = 100000);
         var renewal = (await profile.RunAsync(environment)).Exited(0);
 
-        Assert.Single(renewal.Lines, l => l.StartsWith($"WARNING {name}: the key {ShamanProfile.KeyFile(name)} is ECDSA P-256", StringComparison.Ordinal));
-        Assert.Single(renewal.Lines, l => l.Contains(": created order ", StringComparison.Ordinal));
-        using (profile.AssertCertificate(name)) { }
-        using var key = profile.LoadKey(ShamanProfile.KeyFile(name));
-        Assert.True(KeyCurve.IsP384(key));
-        var old = Assert.Single(Directory.GetFiles(profile.Directory, $"{ShamanProfile.KeyFile(name)}.old-*"));
-        Assert.Equal(certbotKey, File.ReadAllText(old));
+        profile.AssertRenewedWithNewP384Key(renewal, name, "ECDSA P-256", certbotKey);
         // certbot's --deploy-hook became the domain's deploy program, run for the new certificate.
         Assert.Equal("deployed\n", File.ReadAllText(profile.PathOf("deploy.log")));
     }
