@@ -99,7 +99,9 @@ public sealed record DomainPlan
             Failures = record.Failure.Failures,
             LastError = record.Failure.LastError,
             BackoffUntil = record.Failure.HoldsBack(now) ? record.Failure.BackoffUntil : null,
-            Current = record.OrderId is null && record.CertificateId is not null && verdict.Standing == CertificateStanding.Current,
+            // An adopted certificate (none recorded) is as current as a recorded one, unless the run replaces it.
+            Current = record.OrderId is null && verdict.Standing == CertificateStanding.Current &&
+                      (record.CertificateId is not null || step.Kind is not (StepKind.NewOrder or StepKind.Renew or StepKind.ReplaceKey)),
             // Without a deploy program the run just forgets the flag.
             DeployPending = record.DeployPending && domain.Effective.Deploy is not null,
             Verify = domain.Effective.Verify.Select(e => e.ToString()).ToList(),

@@ -22,9 +22,13 @@ public sealed class ShamanAdoptionTests(PebbleFixture pebble) : IClassFixture<Pe
         // What another client leaves behind: the files, nothing recorded about them.
         profile.Update(config => config["domains"]![name] = new System.Text.Json.Nodes.JsonObject());
 
+        var status = (await ShamanProcess.RunAsync(["--status", profile.Directory])).Exited(0);
         var adopting = (await profile.RunAsync()).Exited(0);
         var again = (await profile.RunAsync()).Exited(0);
 
+        // --status asks the same decision: the certificate needs no attention, and nothing is ordered.
+        Assert.Contains("(adopted)", status.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("order a certificate", status.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(adopting.Lines, l => l.Contains(": created order ", StringComparison.Ordinal));
         Assert.Single(adopting.Lines, l => l.StartsWith($"INFO {name}: adopted the certificate ", StringComparison.Ordinal));
         Assert.DoesNotContain(again.Lines, l => l.Contains("adopted", StringComparison.Ordinal) || l.Contains(": created order ", StringComparison.Ordinal));
