@@ -66,7 +66,7 @@ case "${1:-build}" in
   test)
     need_packages clang:clang pebble:pebble pebble-challtestsrv:pebble openssl:openssl curl:curl python3:python3 strace:strace named-journalprint:bind9 nsupdate:bind9-dnsutils systemd-analyze:systemd shellcheck:shellcheck promtool:prometheus prometheus-node-exporter:prometheus-node-exporter aiosmtpd:python3-aiosmtpd msmtp:msmtp \
       "${deb_packages[@]}" man:man-db groff:groff-base lintian:lintian nginx:nginx-light caddy:caddy \
-      lexicon:lexicon /usr/sbin/pdns_server:pdns-server /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql:pdns-backend-sqlite3 sqlite3:sqlite3 dig:bind9-dnsutils
+      lexicon:lexicon /usr/sbin/pdns_server:pdns-server /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql:pdns-backend-sqlite3 sqlite3:sqlite3 dig:bind9-dnsutils certbot:certbot
     # The style in .editorconfig is checked, not just suggested.
     dotnet format concorde.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format"; exit 1; }
     dotnet format tests/concorde.tests.csproj --verify-no-changes -v q || { say "dotnet format would change the files above: run dotnet format tests/concorde.tests.csproj"; exit 1; }

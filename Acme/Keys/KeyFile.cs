@@ -159,6 +159,34 @@ public static class KeyFile
 
     private const string EcPublicKeyOid = "1.2.840.10045.2.1";
 
+    /// <summary>The SubjectPublicKeyInfo of any unencrypted ECDSA or RSA private key in PEM — another client's (certbot
+    /// makes P-256 keys, before 2.0 RSA 2048) — to match it to its certificate; such a key is never loaded for ordering
+    /// (<see cref="Parse"/> refuses it). Null when the text holds neither.</summary>
+    public static byte[]? ReadAnyPublicKeyInfo(string pem)
+    {
+        if (FirstKeyLabel(pem) is not ("PRIVATE KEY" or "EC PRIVATE KEY" or "RSA PRIVATE KEY")) return null;
+        try
+        {
+            using var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return ec.ExportSubjectPublicKeyInfo();
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            // Not an ECDSA key: RSA is the only other kind a certificate's key is expected to be.
+        }
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            return rsa.ExportSubjectPublicKeyInfo();
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     public static string ToPem(ECDsa key) => key.ExportPkcs8PrivateKeyPem() + "\n";
 
     /// <summary>Writes the key as PKCS#8 PEM, mode 0600 from creation. Refuses to replace an existing file:

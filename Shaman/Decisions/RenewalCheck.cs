@@ -18,7 +18,10 @@ public enum CertificateStanding
 /// <param name="Timing">When the certificate is due and why; null when it is unusable.</param>
 /// <param name="AskCa">The recorded renewal information (ARI) is due for a refresh: the CA's answer may move the
 /// renewal, so the full path asks before it acts on <see cref="Timing"/>.</param>
-public sealed record RenewalVerdict(CertificateStanding Standing, CertificateFacts? Certificate, string? Problem, RenewalDecision? Timing, bool AskCa)
+/// <param name="KeyKind">The domain's key is of another kind than ECDSA P-384 ("ECDSA P-256", "RSA 2048": another
+/// client's, adopted): its certificate serves, but no order is placed with it. Null for a P-384 key or none.</param>
+public sealed record RenewalVerdict(CertificateStanding Standing, CertificateFacts? Certificate, string? Problem, RenewalDecision? Timing, bool AskCa,
+    string? KeyKind = null)
 {
     /// <summary>Nothing to do and nobody to ask: the no-op run.</summary>
     public bool IsCurrentWithoutAsking => Standing == CertificateStanding.Current && !AskCa;
@@ -31,11 +34,12 @@ public static class RenewalCheck
     public static RenewalVerdict Evaluate(CertificateFacts? certificate, string? certificateProblem, byte[]? keyPublicInfo,
         IReadOnlyList<Identifier> identifiers, double? renewalDays, RenewalInfoRecord? renewalInfo, DateTimeOffset now)
     {
-        if (certificate is null) return Unusable(null, certificateProblem ?? "is missing");
-        if (Mismatch(certificate, keyPublicInfo, identifiers) is { } mismatch) return Unusable(certificate, mismatch);
+        var keyKind = keyPublicInfo is null ? null : KeyCurve.OtherKind(keyPublicInfo);
+        if (certificate is null) return Unusable(null, certificateProblem ?? "is missing", keyKind);
+        if (Mismatch(certificate, keyPublicInfo, identifiers) is { } mismatch) return Unusable(certificate, mismatch, keyKind);
         var timing = RenewalDecision.Decide(certificate.NotBefore, certificate.NotAfter, now, renewalDays, renewalInfo?.Schedule);
         return new RenewalVerdict(timing.Renew ? CertificateStanding.Due : CertificateStanding.Current, certificate, null, timing,
-            AriRecheck.IsDue(renewalInfo, certificate.NotAfter, now));
+            AriRecheck.IsDue(renewalInfo, certificate.NotAfter, now), keyKind);
     }
 
     /// <summary>Why <paramref name="certificate"/> cannot serve the domain — another key's, or missing a name — or null.
@@ -48,6 +52,6 @@ public static class RenewalCheck
         return certificate.FirstMissing(identifiers) is { } missing ? $"does not cover {missing.Value}" : null;
     }
 
-    private static RenewalVerdict Unusable(CertificateFacts? certificate, string problem) =>
-        new(CertificateStanding.Unusable, certificate, problem, null, AskCa: false);
+    private static RenewalVerdict Unusable(CertificateFacts? certificate, string problem, string? keyKind) =>
+        new(CertificateStanding.Unusable, certificate, problem, null, AskCa: false, keyKind);
 }

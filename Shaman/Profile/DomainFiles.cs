@@ -10,20 +10,11 @@ public static class DomainFiles
         CertificateFacts.Read(await CertificateFile.ReadAsync(path, ct));
 
     /// <summary>The key's SubjectPublicKeyInfo, read without importing the key when the file carries its public point
-    /// (the usual case, and much cheaper); else from the loaded key. Null when the key is missing or unusable: the
-    /// step that needs the key reports that.</summary>
+    /// (the usual case, and much cheaper); else from the imported key, of any kind (an adopted key may be another
+    /// client's P-256 or RSA key). Null when the key is missing or unusable: the step that needs the key reports that.</summary>
     public static async Task<byte[]?> ReadKeyPublicInfoAsync(string path, CancellationToken ct)
     {
         if (await KeyFile.TryReadPemAsync(path, ct) is not { } pem) return null;
-        if (KeyFile.TryReadPublicKeyInfo(pem) is { } publicInfo) return publicInfo;
-        try
-        {
-            using var key = await KeyFile.LoadAsync(path, ct);
-            return key.ExportSubjectPublicKeyInfo();
-        }
-        catch (KeyFileException)
-        {
-            return null;
-        }
+        return KeyFile.TryReadPublicKeyInfo(pem) ?? KeyFile.ReadAnyPublicKeyInfo(pem);
     }
 }

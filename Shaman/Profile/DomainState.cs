@@ -18,10 +18,12 @@ public sealed class DomainState(ProfileDocument document, string name)
     private const string RenewalInfoField = "renewalInfo";
     private const string DeployPendingField = "deployPending";
     private const string ServedOkField = "servedOk";
+    private const string FromPreviousServerField = "fromPreviousServer";
 
     /// <summary>Every state field shaman (and the Python tool: `key`, `order_id`, `certificate_id`) records for a domain.</summary>
     public static readonly IReadOnlyList<string> Fields =
-        [KeyField, OrderField, CertificateField, .. FailureFields.Domain.Names, ReplacesField, RenewalInfoField, DeployPendingField, ServedOkField];
+        [KeyField, OrderField, CertificateField, .. FailureFields.Domain.Names, ReplacesField, RenewalInfoField, DeployPendingField, ServedOkField,
+         FromPreviousServerField];
 
     /// <summary>What belongs to the CA rather than to the administrator: forgotten when `server` names another CA.</summary>
     private static readonly string[] CaStateFields =
@@ -50,7 +52,8 @@ public sealed class DomainState(ProfileDocument document, string name)
     public FailureRecord Failure => FailureFields.Domain.Read(f => document.GetNode(name, f));
 
     /// <summary>Everything recorded for the domain, at once: what <see cref="DomainDecision"/> decides from.</summary>
-    public DomainRecord Snapshot() => new(KeyFile, OrderId, CertificateId, Failure, Replaces, RenewalInfo, DeployPending, ServedOk);
+    public DomainRecord Snapshot() => new(KeyFile, OrderId, CertificateId, Failure, Replaces, RenewalInfo, DeployPending, ServedOk,
+        document.GetNode(name, FromPreviousServerField) is JsonValue value && value.GetValueKind() == JsonValueKind.True);
 
     /// <summary>The last renewal information recorded; null when shaman never asked, e.g. for a certificate the Python
     /// tool issued.</summary>
@@ -105,6 +108,7 @@ public sealed class DomainState(ProfileDocument document, string name)
             d[CertificateField] = certificate.AbsoluteUri;
             d.Remove(OrderField);
             d.Remove(ReplacesField);
+            d.Remove(FromPreviousServerField);
             if (renewalInfo is null) d.Remove(RenewalInfoField);
             else d[RenewalInfoField] = RenewalInfoNode(renewalInfo);
             FailureFields.Domain.Clear(d);
@@ -167,9 +171,12 @@ public sealed class DomainState(ProfileDocument document, string name)
 
     /// <summary>Removes from a domain's object what belonged to the old CA, for <see cref="ProfileState.ForgetCaStateAsync"/>,
     /// which changes every domain in one write.</summary>
+    /// <summary>The certificate file stays in service until its replacement is issued, but is not adopted: the
+    /// previous CA's (e.g. staging's) until <see cref="RecordCertificateAsync"/>.</summary>
     internal static void ForgetCaState(JsonObject domain)
     {
         foreach (var field in CaStateFields) domain.Remove(field);
+        domain[FromPreviousServerField] = true;
     }
 
     /// <summary>A message without the leading "&lt;name&gt;: " it was logged with, for a line that names the domain

@@ -15,13 +15,23 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
     private readonly ProfileState _state = new(document);
 
     /// <summary>The account key (`key` at the top of shaman.json, default file account.key.priv.pem).</summary>
-    public Task<ECDsa> AccountKeyAsync(CancellationToken ct) =>
-        GetOrCreateAsync(_state.KeyFile, AccountKeyFileName, "account", _state.RecordKeyLaterAsync, ct);
+    public async Task<ECDsa> AccountKeyAsync(CancellationToken ct) =>
+        (await GetOrCreateAsync(_state.KeyFile, AccountKeyFileName, "account", _state.RecordKeyLaterAsync, adoptOtherKinds: false, ct))!;
 
-    public Task<ECDsa> DomainKeyAsync(DomainSettings domain, CancellationToken ct)
+    /// <summary>The domain's key, to order with: P-384 only.</summary>
+    public async Task<ECDsa> DomainKeyAsync(DomainSettings domain, CancellationToken ct)
     {
         var state = _state.Domain(domain.Name);
-        return GetOrCreateAsync(state.KeyFile, domain.KeyFileName, domain.Name, state.RecordKeyLaterAsync, ct);
+        return (await GetOrCreateAsync(state.KeyFile, domain.KeyFileName, domain.Name, state.RecordKeyLaterAsync, adoptOtherKinds: false, ct))!;
+    }
+
+    /// <summary>As <see cref="DomainKeyAsync"/>, but an unrecorded key of another kind (another client's P-256 or RSA
+    /// key, beside its certificate) is adopted too: recorded, not loaded (null). Its certificate serves until it is due;
+    /// the order that replaces it replaces the key first (<see cref="ReplaceDomainKeyAsync"/>).</summary>
+    public Task<ECDsa?> AdoptOrCreateDomainKeyAsync(DomainSettings domain, CancellationToken ct)
+    {
+        var state = _state.Domain(domain.Name);
+        return GetOrCreateAsync(state.KeyFile, domain.KeyFileName, domain.Name, state.RecordKeyLaterAsync, adoptOtherKinds: true, ct);
     }
 
     /// <summary>--new-key: the old key is copied beside the file as `&lt;file&gt;.old-&lt;stamp&gt;` (0600), then a new key
@@ -40,8 +50,8 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
         log.Info($"{domain.Name}: replaced key {recorded}; the old one is {recorded}.old-{stamp}");
     }
 
-    private async Task<ECDsa> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
-        Func<string, CancellationToken, Task> record, CancellationToken ct)
+    private async Task<ECDsa?> GetOrCreateAsync(string? recorded, string defaultFile, string owner,
+        Func<string, CancellationToken, Task> record, bool adoptOtherKinds, CancellationToken ct)
     {
         if (recorded is not null) return await LoadAsync(document.ResolvePath(recorded), owner, ct);
         var path = document.ResolvePath(defaultFile);
@@ -49,6 +59,13 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
         if (FileStatus.OfLink(path) is not null)
         {
             RefuseForeign(path, owner);
+            if (adoptOtherKinds && await OtherKindAsync(path, ct) is { } kind)
+            {
+                log.Warning($"{owner}: using the existing key file {defaultFile} ({kind}), which shaman.json did not name yet, " +
+                            "for its certificate only; the renewal makes a new P-384 key");
+                await record(defaultFile, ct);
+                return null;
+            }
             var existing = await LoadAsync(path, owner, ct);
             log.Warning($"{owner}: using the existing key file {defaultFile}, which shaman.json did not name yet");
             await record(defaultFile, ct);
@@ -60,6 +77,13 @@ public sealed class KeyStore(ProfileDocument document, ShamanLog log)
         await record(defaultFile, ct);
         return key;
     }
+
+    /// <summary>The kind of a readable private key other than P-384 ("ECDSA P-256", "RSA 2048"); null for P-384 or
+    /// anything unreadable, which <see cref="LoadAsync"/> then reports.</summary>
+    private static async Task<string?> OtherKindAsync(string path, CancellationToken ct) =>
+        await KeyFile.TryReadPemAsync(path, ct) is { } pem && KeyFile.ReadAnyPublicKeyInfo(pem) is { } publicInfo
+            ? KeyCurve.OtherKind(publicInfo)
+            : null;
 
     /// <summary>A key file nobody recorded is adopted only when it is this user's (or root's) own regular file, readable
     /// by no one else: one planted by another user — whose private half that user knows — would otherwise become the

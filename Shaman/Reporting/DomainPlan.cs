@@ -72,7 +72,9 @@ public sealed record DomainPlan
         DateTimeOffset now, bool force, Func<string, string?>? resolveProgram, CancellationToken ct)
     {
         var record = new DomainState(document, domain.Name).Snapshot();
-        var keyPath = record.KeyFile is { } recorded ? document.ResolvePath(recorded) : null;
+        // An unrecorded key at the default name is what a run adopts (KeyStore), and with it the certificate beside it.
+        var keyPath = document.ResolvePath(record.KeyFile ?? domain.KeyFileName);
+        if (record.KeyFile is null && !File.Exists(keyPath)) keyPath = null;
         var keyInfo = keyPath is null ? null : await DomainFiles.ReadKeyPublicInfoAsync(keyPath, ct);
         var (certificate, problem) = await DomainFiles.ReadCertificateAsync(document.ResolvePath(domain.CertificateFileName), ct);
         var verdict = RenewalCheck.Evaluate(certificate, problem, keyInfo, domain.Identifiers, settings.RenewalDays, record.RenewalInfo, now);
@@ -97,14 +99,16 @@ public sealed record DomainPlan
             Failures = record.Failure.Failures,
             LastError = record.Failure.LastError,
             BackoffUntil = record.Failure.HoldsBack(now) ? record.Failure.BackoffUntil : null,
-            Current = record.OrderId is null && record.CertificateId is not null && verdict.Standing == CertificateStanding.Current,
+            // An adopted certificate (none recorded) is as current as a recorded one, unless the run replaces it.
+            Current = record.OrderId is null && verdict.Standing == CertificateStanding.Current &&
+                      (record.CertificateId is not null || step.Kind is not (StepKind.NewOrder or StepKind.Renew or StepKind.ReplaceKey)),
             // Without a deploy program the run just forgets the flag.
             DeployPending = record.DeployPending && domain.Effective.Deploy is not null,
             Verify = domain.Effective.Verify.Select(e => e.ToString()).ToList(),
             ServedOk = record.ServedOk,
             Action = "",
         };
-        var orders = step.Kind is StepKind.NewOrder or StepKind.Renew;
+        var orders = step.Kind is StepKind.NewOrder or StepKind.Renew or StepKind.ReplaceKey;
         var error = orders && resolveProgram is not null ? AuthenticatorAvailability.Problem(domain, settings, resolveProgram) : null;
         return error is null
             ? plan with { Action = Describe(step, plan, domain, verdict) }
@@ -124,6 +128,7 @@ public sealed record DomainPlan
             StepKind.NewOrder => prefix + $"order a certificate for {string.Join(", ", plan.Names)}" + verify,
             StepKind.FetchCertificate => prefix + $"fetch certificate {plan.CertificateUrl} from the CA (the file {verdict.Problem}), and order a new one if the CA's copy has the same problem" + verify,
             StepKind.Renew => $"renew: {step.Reason}" + verify,
+            StepKind.ReplaceKey => $"make a new P-384 key (the old one kept beside it), then order a certificate for {string.Join(", ", plan.Names)}: {step.Reason}" + verify,
             StepKind.AskAri when verdict.Timing!.Renew => deploy + $"ask the CA for renewal information (ARI), then renew unless it moves the renewal later: {step.Reason}",
             StepKind.AskAri => deploy + $"ask the CA for renewal information (ARI), then renew only if it says so; until then {step.Reason}",
             _ => deploy + $"do nothing: {step.Reason}",

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Concorde.Acme.Problems;
 
@@ -12,7 +11,7 @@ public sealed partial class DomainIssuer
     private async Task CarryOutAsync(DomainRequest request, CancellationToken ct)
     {
         if (request.Revocation is null && !request.NewKey) return;
-        var stamp = Now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var stamp = Stamp;
         // A renewal names the certificate it replaces (RFC 9773 §5); a revoked one is not replaced but done with.
         string? replaces = null;
         if (request.Revocation is { } reason) await RevokeAsync(reason, ct);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Concorde.Acme;
 using Concorde.Acme.Problems;
@@ -70,6 +71,8 @@ public sealed partial class DomainIssuer
     private ShamanLog Log => _context.Log;
     private string Name => _domain.Name;
     private DateTimeOffset Now => _context.Time.GetUtcNow();
+    /// <summary>Names the files set aside now (an old key, a revoked certificate).</summary>
+    private string Stamp => Now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
     private string CertificatePath => _context.Document.ResolvePath(_domain.CertificateFileName);
 
     /// <param name="request">What the administrator asked for this domain on the command line, done first; null: nothing.</param>
@@ -99,7 +102,7 @@ public sealed partial class DomainIssuer
         try
         {
             // The key is adopted (or made) before the certificate is judged: a certificate is only as good as its key.
-            if (_state.KeyFile is null) key = await _context.Keys.DomainKeyAsync(_domain, ct);
+            if (_state.KeyFile is null) key = await _context.Keys.AdoptOrCreateDomainKeyAsync(_domain, ct);
             for (var count = 0; count < MaxSteps; count++)
             {
                 // The key file does not change during the run; the certificate file only by this run's own writes, and
@@ -127,7 +130,11 @@ public sealed partial class DomainIssuer
                             return step.WaitUntil is null ? DomainOutcome.NotTried : DomainOutcome.BackingOff;
                         case StepKind.AskAri:
                             // The ARI refresh needs the certificate and the CA's directory, not the private key.
-                            Progress.Note($"the CA had not answered about the renewal of certificate {_state.CertificateId}");
+                            Progress.Note($"the CA had not answered about the renewal of certificate {_state.CertificateId ?? verdict.Certificate!.AriCertificateId}");
+                            // An adopted certificate is asked about before anything else is done with it, once.
+                            if (_state.CertificateId is null && _state.RenewalInfo is null)
+                                Log.Info($"{Name}: adopted the certificate {_domain.CertificateFileName} (valid until {verdict.Certificate!.NotAfter:yyyy-MM-dd HH:mm} UTC), " +
+                                         "which shaman.json did not record; it is used until its renewal time");
                             await _renewalInfo.RefreshAsync(verdict.Certificate!, ct);
                             break;
                         case StepKind.FetchCertificate:
@@ -137,7 +144,11 @@ public sealed partial class DomainIssuer
                             if (verdict.Timing?.Warning is { } due) Log.Warning($"{Name}: {due}");
                             Log.Info($"{Name}: certificate {step.Reason}");
                             await _state.ForgetCertificateAsync(replaces: verdict.Certificate?.AriCertificateId, ct);
-                            options = options with { RenewNow = false };
+                            break;
+                        case StepKind.ReplaceKey:
+                            Log.Warning($"{Name}: the key {_state.KeyFile} is {verdict.KeyKind}, which concorde does not order with; " +
+                                        "a new P-384 key replaces it (its certificate served until now)");
+                            await _context.Keys.ReplaceDomainKeyAsync(_domain, Stamp, ct);
                             break;
                         case StepKind.NewOrder:
                             if (AuthenticatorAvailability.Problem(_domain, _context.Settings, _context.Programs.Resolve) is { } problem)

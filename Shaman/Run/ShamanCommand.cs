@@ -34,6 +34,8 @@ public static class ShamanCommand
                 : $"shaman (concorde) {environment.Version} ({environment.Build})");
             return ShamanExitCodes.Success;
         }
+        if (options.ImportCertbot is { } certbot)
+            return await CertbotImport.RunAsync(certbot, options.ProfileDirectory, environment, options.Quiet, ct);
         if (overrides.SyslogSocket is not null) options = options with { SyslogSocket = overrides.SyslogSocket };
         // --status shows profiles whatever is wrong with them; --dry-run answers as the run would, refusals included.
         if (options.Status) return await ProfileReport.StatusAsync(options, environment, ct);

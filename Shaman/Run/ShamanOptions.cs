@@ -20,12 +20,15 @@ public sealed record ShamanOptions
     public TimeSpan? RandomSleep { get; init; }
     /// <summary>--renew, --new-key, --revoke: what the administrator asks for named domains (<see cref="ShamanVerbs"/>).</summary>
     public ShamanVerbs Verbs { get; init; } = ShamanVerbs.None;
+    /// <summary>--import-certbot: a certbot config directory or one renewal .conf, made into the profile's domains.</summary>
+    public string? ImportCertbot { get; init; }
     /// <summary>Where syslog datagrams go; tests point it at their own socket.</summary>
     public string SyslogSocket { get; init; } = SyslogSender.DefaultSocketPath;
 
     public static readonly string Usage = $$"""
         usage: shaman [options] [<profile dir>]
                shaman --status [--json | -q] <profile dir>...
+               shaman --import-certbot <certbot config dir | renewal/NAME.conf> [<profile dir>]
                concorde shaman [options] [<profile dir>]
 
         Keeps the certificates of one profile issued and renewed. Reads and updates
@@ -59,6 +62,11 @@ public sealed record ShamanOptions
                                    no other domain is worked on
           --reason <reason>        with --revoke: unspecified (default), keyCompromise (also
                                    replaces the key), superseded or cessationOfOperation
+          --import-certbot <path>  make certbot's lineages (its config dir, e.g. /etc/letsencrypt, or
+                                   one renewal/NAME.conf) domains of the profile: names, server,
+                                   webroot (http01-webroot), deploy hook; copies each live
+                                   certificate and key, which runs then use until their renewal
+                                   time (a key that is not P-384 is replaced then); contacts nobody
           -h, --help               show this help
           --version                print the version
 
@@ -109,6 +117,11 @@ public sealed record ShamanOptions
                     options = options with { RandomSleep = TimeSpan.FromSeconds(seconds) };
                     break;
                 case "--renew" or "--new-key" when !operandsOnly: options = options with { Verbs = options.Verbs.With(arg, null) }; break;
+                case "--import-certbot" when !operandsOnly:
+                    if (++i >= args.Count || args[i].Length == 0) return (null, "--import-certbot needs a certbot config directory or renewal .conf file");
+                    if (options.ImportCertbot is not null) return (null, "--import-certbot is given once");
+                    options = options with { ImportCertbot = args[i] };
+                    break;
                 case "--domain" or "--revoke" or "--reason" when !operandsOnly:
                     if (++i >= args.Count) return (null, $"{arg} needs a value");
                     if (options.Verbs.Problem(arg, args[i]) is { } problem) return (null, problem);
@@ -127,6 +140,8 @@ public sealed record ShamanOptions
         if (directories.Count > 1 && !options.Status)
             return (null, $"only one profile directory (several go with --status), got \"{directories[0]}\" and \"{directories[1]}\"");
         if (options.Verbs.Problem(options.Status || options.DryRun) is { } verbs) return (null, verbs);
+        if (options.ImportCertbot is not null && (options.Status || options.DryRun || options.Force || options.RandomSleep is not null || options.Verbs != ShamanVerbs.None))
+            return (null, "--import-certbot goes alone (with -q at most); run shaman after it");
         return (options with { ProfileDirectory = directories.FirstOrDefault() ?? ".", MoreProfileDirectories = directories.Count > 1 ? [.. directories.Skip(1)] : [] }, null);
     }
 }

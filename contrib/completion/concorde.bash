@@ -35,7 +35,7 @@ dns-persist-record <url> <url> <name> ; --wildcard --persist-until --issuer
 # The first words besides the subcommands of the tree.
 _concorde_extra_words='help shaman'
 _concorde_global_options='--ca-bundle --help --version'
-_concorde_shaman_options='-q --quiet --status --json --dry-run --force --random-sleep --renew --domain --new-key --revoke --reason -h --help --version'
+_concorde_shaman_options='-q --quiet --status --json --dry-run --force --random-sleep --renew --domain --new-key --revoke --reason --import-certbot -h --help --version'
 # The reasons `shaman --revoke` takes, for its --reason.
 _concorde_shaman_reasons='unspecified keyCompromise superseded cessationOfOperation'
 # RFC 5280 revocation reasons by name, for --reason.
@@ -114,6 +114,8 @@ _concorde_shaman_arguments() {
     case $prev in
         --random-sleep|--domain|--revoke) return ;;
         --reason) _concorde_reply "$_concorde_shaman_reasons"; return ;;
+        # certbot's config directory or one renewal/NAME.conf.
+        --import-certbot) _concorde_files; return ;;
     esac
     if [[ $cur == -* ]]; then
         _concorde_reply "$_concorde_shaman_options"

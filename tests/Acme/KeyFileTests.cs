@@ -153,4 +153,36 @@ public sealed class KeyFileTests : IDisposable
         Assert.Equal(path, error.Path);
         Assert.Contains("too large", error.Reason, StringComparison.Ordinal);
     }
+
+    /// <summary>Another client's certificate key (certbot: P-256 in PKCS#8, RSA as PKCS#1 before 2.0) is matched to its
+    /// certificate by its public key, and named for the message that it will not order; it never loads for ordering.</summary>
+    [Theory]
+    [InlineData("P-256 PKCS#8", "ECDSA P-256")]
+    [InlineData("RSA PKCS#1", "RSA 2048")]
+    [InlineData("P-384 SEC1", null)]
+    public void Any_ECDSA_or_RSA_key_gives_its_public_key_info_and_kind_but_only_P384_loads(string form, string? kind)
+    {
+        using AsymmetricAlgorithm key = form.StartsWith("RSA", StringComparison.Ordinal) ? RSA.Create(2048)
+            : ECDsa.Create(form.StartsWith("P-256", StringComparison.Ordinal) ? ECCurve.NamedCurves.nistP256 : ECCurve.NamedCurves.nistP384);
+        var pem = key switch
+        {
+            RSA rsa => rsa.ExportRSAPrivateKeyPem(),
+            ECDsa ec when kind is null => ec.ExportECPrivateKeyPem(),
+            _ => key.ExportPkcs8PrivateKeyPem(),
+        };
+
+        var publicInfo = KeyFile.ReadAnyPublicKeyInfo(pem);
+
+        Assert.Equal(key.ExportSubjectPublicKeyInfo(), publicInfo);
+        Assert.Equal(kind, KeyCurve.OtherKind(publicInfo!));
+        if (kind is null) KeyFile.Parse("k.pem", pem).Dispose();
+        else Assert.Throws<KeyFileException>(() => KeyFile.Parse("k.pem", pem));
+    }
+
+    [Fact]
+    public void Text_without_a_private_key_gives_no_public_key_info()
+    {
+        Assert.Null(KeyFile.ReadAnyPublicKeyInfo("not a key"));
+        Assert.Null(KeyFile.ReadAnyPublicKeyInfo("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+    }
 }

@@ -68,6 +68,8 @@ public sealed partial class CompletionTests
         string[] reasons = ["cessationOfOperation", "keyCompromise", "superseded", "unspecified"];
         Assert.Equal(reasons, (await BashCompletion.CompleteAsync(ct, "shaman", "--revoke", "example.com", "--reason", "")).Order());
         Assert.Equal(["keyCompromise"], await BashCompletion.CompleteAsync(ct, "concorde", "shaman", "--revoke", "example.com", "--reason", "k"));
+        Assert.Equal([etc.Combine("example"), etc.Combine("notes.txt")],
+            (await BashCompletion.CompleteAsync(ct, "shaman", "--import-certbot", etc.Path + "/")).Order());
     }
 
     [Fact]

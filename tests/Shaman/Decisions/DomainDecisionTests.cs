@@ -4,7 +4,8 @@ using Xunit;
 namespace Concorde.Tests.Shaman;
 
 /// <summary>The one decision of what a domain does next: every recorded state (no certificate, an order, a certificate
-/// current / due / unusable / due for an ARI question) × backoff (none, the domain's, the run's, --force) × a deploy
+/// current / due / unusable / due for an ARI question, and one found on disk but not recorded — adopted — current / due /
+/// due for an ARI question) × backoff (none, the domain's, the run's, --force) × a deploy
 /// owed by the certificate on disk (none, pending, not served). A pending deploy is owed behind every backoff: the
 /// backoff holds ordering, never the certificate already on disk.</summary>
 public sealed class DomainDecisionTests
@@ -16,7 +17,7 @@ public sealed class DomainDecisionTests
     public static TheoryData<string, string, string, StepKind, bool> Table()
     {
         var table = new TheoryData<string, string, string, StepKind, bool>();
-        foreach (var state in new[] { "new", "order", "current", "due", "ari due", "unusable" })
+        foreach (var state in new[] { "new", "order", "current", "due", "ari due", "unusable", "adopted current", "adopted due", "adopted ari due" })
             foreach (var backoff in new[] { "none", "domain", "run", "forced" })
                 foreach (var deploy in new[] { "none", "pending", "not served" })
                     table.Add(state, backoff, deploy, Expected(state, backoff), OwesDeploy(state, deploy));
@@ -29,9 +30,9 @@ public sealed class DomainDecisionTests
         {
             "new" => StepKind.NewOrder,
             "order" => StepKind.ContinueOrder,
-            "current" => StepKind.Nothing,
-            "due" => StepKind.Renew,
-            "ari due" => StepKind.AskAri,
+            "current" or "adopted current" => StepKind.Nothing,
+            "due" or "adopted due" => StepKind.Renew,
+            "ari due" or "adopted ari due" => StepKind.AskAri,
             _ => StepKind.FetchCertificate,
         };
 
@@ -47,7 +48,7 @@ public sealed class DomainDecisionTests
         {
             KeyFile = "a.example.key.priv.pem",
             OrderId = state == "order" ? Order : null,
-            CertificateId = state is "new" or "order" ? null : Certificate,
+            CertificateId = state is "new" or "order" || state.StartsWith("adopted", StringComparison.Ordinal) ? null : Certificate,
             Failure = failure,
             DeployPending = deploy == "pending",
             ServedOk = deploy == "not served" ? false : true,
@@ -119,15 +120,86 @@ public sealed class DomainDecisionTests
         Assert.True(DomainDecision.Decide(record with { ServedOk = null }, Verdict("current"), Now, new DecisionOptions(HasVerify: true)).Deploy);
     }
 
+    /// <summary>An adopted certificate, found beside its key with nothing recorded, is used until it is due, as a
+    /// recorded one is; its renewal records what the order replaces (ARI) and then orders.</summary>
+    [Fact]
+    public void An_adopted_certificate_due_is_renewed_once_and_then_ordered_for()
+    {
+        var adopted = DomainRecord.New with { KeyFile = "k" };
+
+        Assert.Equal(StepKind.Renew, DomainDecision.Decide(adopted, Verdict("adopted due"), Now, new DecisionOptions()).Kind);
+        Assert.Equal(StepKind.NewOrder, DomainDecision.Decide(adopted with { Replaces = AriId }, Verdict("adopted due"), Now, new DecisionOptions()).Kind);
+        var withoutAriId = Verdict("adopted due") with { Certificate = Facts(Now.AddDays(5)) with { AriCertificateId = null } };
+        Assert.Equal(StepKind.NewOrder, DomainDecision.Decide(adopted, withoutAriId, Now, new DecisionOptions()).Kind);
+    }
+
+    /// <summary>After a renewal step (certificate_id forgotten, `replaces` recorded) the same file is being replaced, not
+    /// adopted again: also when it is still current (--renew), and in a later run after a crash before the order.</summary>
+    [Theory]
+    [InlineData("adopted current", true)]
+    [InlineData("adopted current", false)]
+    [InlineData("adopted ari due", false)]
+    [InlineData("adopted due", false)]
+    public void A_certificate_whose_replacement_was_recorded_is_ordered_for_not_adopted(string state, bool renewNow)
+    {
+        var renewing = DomainRecord.New with { KeyFile = "k", Replaces = AriId };
+
+        Assert.Equal(StepKind.NewOrder, DomainDecision.Decide(renewing, Verdict(state), Now, new DecisionOptions(RenewNow: renewNow)).Kind);
+    }
+
+    /// <summary>After `server` changed, the old CA's certificate serves until its replacement is issued, but is not
+    /// adopted: that would keep, e.g., a staging certificate in place until it is due.</summary>
+    [Fact]
+    public void A_previous_servers_certificate_is_ordered_for_not_adopted()
+    {
+        var switched = DomainRecord.New with { KeyFile = "k", FromPreviousServer = true };
+
+        Assert.Equal(StepKind.NewOrder, DomainDecision.Decide(switched, Verdict("adopted current"), Now, new DecisionOptions()).Kind);
+    }
+
+    [Fact]
+    public void A_renewal_asked_for_an_adopted_certificate_records_what_it_replaces_first()
+    {
+        var adopted = DomainRecord.New with { KeyFile = "k" };
+
+        Assert.Equal(StepKind.Renew, DomainDecision.Decide(adopted, Verdict("adopted current"), Now, new DecisionOptions(RenewNow: true)).Kind);
+    }
+
+    /// <summary>A key of another kind than P-384 (certbot's P-256 or RSA, adopted) serves its certificate, but every
+    /// order is preceded by a new key; the certificate's schedule is unchanged.</summary>
+    [Theory]
+    [InlineData("adopted current", null, StepKind.Nothing)]
+    [InlineData("adopted ari due", null, StepKind.AskAri)]
+    [InlineData("adopted due", null, StepKind.Renew)]
+    [InlineData("adopted due", AriId, StepKind.ReplaceKey)]
+    [InlineData("new", null, StepKind.ReplaceKey)]
+    [InlineData("order", null, StepKind.ContinueOrder)]
+    public void A_key_that_is_not_P384_is_replaced_before_an_order_and_only_then(string state, string? replaces, StepKind kind)
+    {
+        var record = DomainRecord.New with { KeyFile = "k", OrderId = state == "order" ? Order : null, Replaces = replaces };
+        var verdict = Verdict(state) with { KeyKind = "ECDSA P-256" };
+
+        var step = DomainDecision.Decide(record, verdict, Now, new DecisionOptions());
+
+        Assert.Equal(kind, step.Kind);
+        if (kind == StepKind.ReplaceKey) Assert.Contains("ECDSA P-256", step.Reason, StringComparison.Ordinal);
+    }
+
+    private const string AriId = "aki.serial";
+
+    private static CertificateFacts Facts(DateTimeOffset notAfter) =>
+        new(Now.AddDays(-30), notAfter, [], new HashSet<string>(), new HashSet<System.Net.IPAddress>(), AriId);
+
     private static RenewalVerdict Verdict(string state)
     {
-        var notAfter = Now.AddDays(state == "due" ? 5 : 60);
+        var notAfter = Now.AddDays(state is "due" or "adopted due" ? 5 : 60);
         var timing = RenewalDecision.Decide(Now.AddDays(-30), notAfter, Now, renewalDays: 30);
         return state switch
         {
             "new" => new RenewalVerdict(CertificateStanding.Unusable, null, "is missing", null, AskCa: false),
             "unusable" => new RenewalVerdict(CertificateStanding.Unusable, null, "belongs to a different key than the domain's private key", null, AskCa: false),
-            _ => new RenewalVerdict(timing.Renew ? CertificateStanding.Due : CertificateStanding.Current, null, null, timing, AskCa: state == "ari due"),
+            _ => new RenewalVerdict(timing.Renew ? CertificateStanding.Due : CertificateStanding.Current, Facts(notAfter), null, timing,
+                AskCa: state.EndsWith("ari due", StringComparison.Ordinal)),
         };
     }
 }

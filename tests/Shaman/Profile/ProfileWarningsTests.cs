@@ -65,7 +65,8 @@ public sealed class ProfileWarningsTests
                     "renewalInfo": {"checkAfter": "2030-01-02T00:00:00Z", "windowStart": "2030-02-01T00:00:00Z",
                                     "windowEnd": "2030-02-03T00:00:00Z", "renewAt": "2030-02-02T00:00:00Z"},
                     "deployPending": true,
-                    "servedOk": false
+                    "servedOk": false,
+                    "fromPreviousServer": true
                 }
             }
         }

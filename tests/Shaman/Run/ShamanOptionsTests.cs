@@ -80,12 +80,25 @@ public sealed class ShamanOptionsTests
     [InlineData(new[] { "--renew", "--reason", "superseded" }, "--reason goes with --revoke")]
     [InlineData(new[] { "--revoke", "a.example", "--reason", "1" }, "--reason must be one of unspecified, keyCompromise, superseded, cessationOfOperation; got \"1\"")]
     [InlineData(new[] { "--revoke", "a.example", "--reason", "cACompromise" }, "--reason must be one of unspecified, keyCompromise, superseded, cessationOfOperation; got \"cACompromise\"")]
+    [InlineData(new[] { "--import-certbot" }, "--import-certbot needs a certbot config directory or renewal .conf file")]
+    [InlineData(new[] { "--import-certbot", "/etc/letsencrypt", "--import-certbot", "/etc/letsencrypt" }, "--import-certbot is given once")]
+    [InlineData(new[] { "--import-certbot", "/etc/letsencrypt", "--renew" }, "--import-certbot goes alone (with -q at most); run shaman after it")]
+    [InlineData(new[] { "--import-certbot", "/etc/letsencrypt", "--dry-run" }, "--import-certbot goes alone (with -q at most); run shaman after it")]
     public void Usage_errors(string[] args, string message)
     {
         var (options, error) = ShamanOptions.Parse(args);
 
         Assert.Null(options);
         Assert.Equal(message, error);
+    }
+
+    [Fact]
+    public void Import_certbot_takes_certbots_path_and_the_profile_directory()
+    {
+        var (options, _) = ShamanOptions.Parse(["--import-certbot", "/etc/letsencrypt/renewal/example.com.conf", "/etc/shaman/example"]);
+
+        Assert.Equal("/etc/letsencrypt/renewal/example.com.conf", options!.ImportCertbot);
+        Assert.Equal("/etc/shaman/example", options.ProfileDirectory);
     }
 
     [Fact]
