@@ -25,7 +25,7 @@ public static class CertbotImport
         {
             if (!Directory.Exists(directory)) throw new ProfileException($"{directory}: no such profile directory; create it first");
             var confs = RenewalConfs(Path.GetFullPath(source));
-            using var runLock = RunLock.TryAcquire(directory);
+            using var runLock = RunLock.TryAcquire(directory, environment.Time.GetUtcNow(), out _);
             if (runLock is null)
             {
                 await environment.Error.WriteLineAsync($"shaman: another shaman is working on {directory}; nothing done");
