@@ -19,6 +19,10 @@ public sealed record CertificateFacts(
     IReadOnlySet<IPAddress> IpAddresses,
     string? AriCertificateId)
 {
+    /// <summary>Issuer and subject are the same name (RFC 5280 §6.1: self-issued): a placeholder an administrator
+    /// made (snakeoil), never a certificate a CA issued for a domain.</summary>
+    public bool SelfIssued { get; init; }
+
     private const string SubjectAltNameOid = "2.5.29.17";
     private const string AuthorityKeyIdentifierOid = "2.5.29.35";
     private static readonly Asn1Tag Version = new(TagClass.ContextSpecific, 0, isConstructed: true);
@@ -56,11 +60,11 @@ public sealed record CertificateFacts(
         if (tbs.PeekTag().HasSameClassAndValue(Version)) tbs.ReadEncodedValue();
         var serial = tbs.ReadIntegerBytes().ToArray();
         tbs.ReadEncodedValue(); // signature
-        tbs.ReadEncodedValue(); // issuer
+        var issuer = tbs.ReadEncodedValue();
         var validity = tbs.ReadSequence();
         var notBefore = ReadTime(validity);
         var notAfter = ReadTime(validity);
-        tbs.ReadEncodedValue(); // subject
+        var subject = tbs.ReadEncodedValue();
         var publicKey = tbs.ReadEncodedValue().ToArray();
         var dnsNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var addresses = new HashSet<IPAddress>();
@@ -99,7 +103,7 @@ public sealed record CertificateFacts(
             }
         }
         var ariId = authorityKeyId is null ? null : CertificateId.For(authorityKeyId, serial);
-        return new CertificateFacts(notBefore, notAfter, publicKey, dnsNames, addresses, ariId);
+        return new CertificateFacts(notBefore, notAfter, publicKey, dnsNames, addresses, ariId) { SelfIssued = issuer.Span.SequenceEqual(subject.Span) };
     }
 
     private static DateTimeOffset ReadTime(AsnReader reader) =>

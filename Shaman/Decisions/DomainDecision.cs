@@ -82,6 +82,8 @@ public static class DomainDecision
     {
         if (verdict.Timing is not { } timing) return new DomainStep(StepKind.NewOrder, "no certificate yet", deploy);
         if (record.FromPreviousServer) return new DomainStep(StepKind.NewOrder, "the certificate on disk is the previous server's", deploy);
+        // A placeholder the administrator put there for the web server to start with is replaced at once.
+        if (verdict.Certificate?.SelfIssued == true) return new DomainStep(StepKind.NewOrder, "the certificate on disk is self-issued (a placeholder)", deploy);
         var ariId = verdict.Certificate?.AriCertificateId;
         var replacing = options.RenewNow || (record.Replaces is not null && record.Replaces == ariId);
         if (!replacing && verdict.AskCa) return new DomainStep(StepKind.AskAri, $"(adopted) {timing.Reason}", deploy);

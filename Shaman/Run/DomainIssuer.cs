@@ -105,8 +105,8 @@ public sealed partial class DomainIssuer
             if (_state.KeyFile is null) key = await _context.Keys.AdoptOrCreateDomainKeyAsync(_domain, ct);
             for (var count = 0; count < MaxSteps; count++)
             {
-                // The key file does not change during the run; the certificate file only by this run's own writes, and
-                // one it just issued and checked need not be read and parsed again.
+                // The key file changes only by ReplaceKey (which forgets what was read), the certificate file only by
+                // this run's own writes, and one it just issued and checked need not be read and parsed again.
                 keyInfo ??= await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(_state.KeyFile!), ct);
                 var verdict = _issuedCertificate is { } written ? Check(written, null, keyInfo) : await EvaluateAsync(keyInfo, ct);
                 var step = DomainDecision.Decide(_state.Snapshot(), verdict, Now, options with { IssuedThisRun = issued });
@@ -149,6 +149,7 @@ public sealed partial class DomainIssuer
                             Log.Warning($"{Name}: the key {_state.KeyFile} is {verdict.KeyKind}, which concorde does not order with; " +
                                         "a new P-384 key replaces it (its certificate served until now)");
                             await _context.Keys.ReplaceDomainKeyAsync(_domain, Stamp, ct);
+                            keyInfo = null;
                             break;
                         case StepKind.NewOrder:
                             if (AuthenticatorAvailability.Problem(_domain, _context.Settings, _context.Programs.Resolve) is { } problem)

@@ -62,9 +62,6 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
     /// <summary>Inputs that fail their domain (exit 1), and the words its one ERROR line must contain.</summary>
     private static readonly Dictionary<string, (Action<Setup> Arrange, string[] Says)> Failing = new()
     {
-        ["domain key: RSA, PKCS#8"] = (s => s.DomainKey(Rsa(k => k.ExportPkcs8PrivateKeyPem())), [DomainKeyFile, "P-384"]),
-        ["domain key: RSA, PKCS#1"] = (s => s.DomainKey(Rsa(k => k.ExportRSAPrivateKeyPem())), [DomainKeyFile, "RSA"]),
-        ["domain key: P-256"] = (s => s.DomainKey(Ec(ECCurve.NamedCurves.nistP256, k => k.ExportPkcs8PrivateKeyPem())), [DomainKeyFile, "256", "P-384"]),
         ["domain key: encrypted PKCS#8"] = (s => s.DomainKey(Ec(ECCurve.NamedCurves.nistP384, k => k.ExportEncryptedPkcs8PrivateKeyPem("secret",
             new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)))), [DomainKeyFile, "encrypted"]),
         ["domain key: truncated to half"] = (s => s.DomainKey(KeyPem.NewP384()[..(KeyPem.NewP384().Length / 2)]), [DomainKeyFile, "PEM"]),
@@ -104,6 +101,44 @@ public sealed class ShamanHostileFilesTests(PebbleFixture pebble) : IClassFixtur
         ["authenticator: killed by signal 9"] = (s => s.AuthenticatorScript("kill -9 $$"), [Authenticator, "signal 9"]),
         ["authenticator: exits 0 without publishing"] = (s => s.AuthenticatorScript("exit 0"), ["validation", Challenge.Http01]),
     };
+
+    /// <summary>A domain key of another kind than P-384 (certbot's P-256, an RSA key) is a key of the administrator's, not
+    /// a damaged file: it is never ordered with, but kept beside (mode 0600) and replaced by a new P-384 key, said once
+    /// as a WARNING naming its kind.</summary>
+    private static readonly Dictionary<string, (Func<string> Pem, string Kind)> ForeignDomainKeys = new()
+    {
+        ["RSA, PKCS#8"] = (() => Rsa(k => k.ExportPkcs8PrivateKeyPem()), "RSA"),
+        ["RSA, PKCS#1"] = (() => Rsa(k => k.ExportRSAPrivateKeyPem()), "RSA"),
+        ["P-256"] = (() => Ec(ECCurve.NamedCurves.nistP256, k => k.ExportPkcs8PrivateKeyPem()), "P-256"),
+    };
+
+    public static TheoryData<string> ForeignDomainKeyCases => new(ForeignDomainKeys.Keys);
+
+    [Theory]
+    [MemberData(nameof(ForeignDomainKeyCases))]
+    public async Task A_domain_key_that_is_not_P384_is_kept_beside_and_a_new_P384_key_orders(string label)
+    {
+        var (pem, kind) = ForeignDomainKeys[label];
+        using var profile = new ShamanProfile(pebble.Server);
+        var name = ShamanProfile.UniqueName("foreign-key");
+        var config = profile.Config(Challenge.Http01, ShamanProfile.Http01, name);
+        var old = pem();
+        File.WriteAllText(profile.PathOf(DomainKeyFile), old);
+        File.SetUnixFileMode(profile.PathOf(DomainKeyFile), ShamanProfile.PrivateMode);
+        config["domains"]![name]!["key"] = DomainKeyFile;
+        profile.Write(config);
+
+        var run = (await profile.RunAsync()).Exited(0);
+
+        Assert.Single(run.Lines, l => l.StartsWith($"WARNING {name}: the key {DomainKeyFile} is ", StringComparison.Ordinal) && l.Contains(kind, StringComparison.Ordinal));
+        var kept = Assert.Single(Directory.GetFiles(profile.Directory, DomainKeyFile + ".old-*"));
+        Assert.Equal(old, File.ReadAllText(kept));
+        Assert.Equal(ShamanProfile.PrivateMode, File.GetUnixFileMode(kept));
+        using var key = profile.LoadKey(DomainKeyFile);
+        Assert.Equal(384, key.KeySize);
+        using var leaf = X509Certificate2.CreateFromPem(File.ReadAllText(profile.PathOf(ShamanProfile.CertificateFile(name))));
+        Assert.Equal(key.ExportSubjectPublicKeyInfo(), leaf.PublicKey.ExportSubjectPublicKeyInfo());
+    }
 
     /// <summary>Profile-wide files that can be checked without the network: refused before anything is locked or
     /// written.</summary>

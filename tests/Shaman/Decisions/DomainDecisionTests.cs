@@ -202,4 +202,17 @@ public sealed class DomainDecisionTests
                 AskCa: state.EndsWith("ari due", StringComparison.Ordinal)),
         };
     }
+
+    [Fact]
+    public void A_current_certificate_nobody_recorded_is_adopted_unless_it_is_self_issued()
+    {
+        var timing = RenewalDecision.Decide(Now.AddDays(-30), Now.AddDays(60), Now, renewalDays: 30);
+        RenewalVerdict Current(bool selfIssued) => new(CertificateStanding.Current,
+            new CertificateFacts(Now.AddDays(-30), Now.AddDays(60), [], new HashSet<string>(), new HashSet<System.Net.IPAddress>(), null) { SelfIssued = selfIssued },
+            null, timing, AskCa: false);
+        var record = DomainRecord.New with { KeyFile = "k" };
+
+        Assert.Equal(StepKind.Nothing, DomainDecision.Decide(record, Current(selfIssued: false), Now, new DecisionOptions()).Kind);
+        Assert.Equal(StepKind.NewOrder, DomainDecision.Decide(record, Current(selfIssued: true), Now, new DecisionOptions()).Kind);
+    }
 }

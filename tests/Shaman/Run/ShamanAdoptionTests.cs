@@ -69,8 +69,9 @@ public sealed class ShamanAdoptionTests(PebbleFixture pebble) : IClassFixture<Pe
     }
 
     /// <summary>A key of <paramref name="rsa"/>'s kind (else P-256) in PKCS#8, mode 0600, and a certificate for it naming
-    /// <paramref name="name"/>, current for 60 days; self-signed without an authority key identifier, so the CA has no
-    /// renewal information (ARI) to give for it. Returns the key's PEM.</summary>
+    /// <paramref name="name"/>, current for 60 days, issued by a throwaway CA (a self-issued certificate is a placeholder,
+    /// never adopted) without an authority key identifier, so the CA has no renewal information (ARI) to give for it.
+    /// Returns the key's PEM.</summary>
     private static string WriteOtherClientsFiles(ShamanProfile profile, string name, bool rsa)
     {
         using AsymmetricAlgorithm key = rsa ? RSA.Create(2048) : ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -81,7 +82,11 @@ public sealed class ShamanAdoptionTests(PebbleFixture pebble) : IClassFixture<Pe
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName(name);
         request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(60));
+        using var issuerKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var issuer = new CertificateRequest("CN=another client's CA", issuerKey, HashAlgorithmName.SHA384)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-60), DateTimeOffset.UtcNow.AddDays(365));
+        using var certificate = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey),
+            DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(60), RandomNumberGenerator.GetBytes(16));
         var keyPem = key.ExportPkcs8PrivateKeyPem() + "\n";
         var keyPath = profile.PathOf(ShamanProfile.KeyFile(name));
         File.WriteAllText(keyPath, keyPem);
