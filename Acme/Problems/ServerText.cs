@@ -49,7 +49,7 @@ public static class ServerText
     public static string Printable(string text) => EscapeControlCharacters(text);
 
     /// <summary>Text whose control characters are already escaped or are its own structure (indented JSON): only the
-    /// invisible formatting characters are escaped, as <c>\uXXXX</c>, which JSON reads back inside a string.</summary>
+    /// invisible formatting characters are escaped, as <c>\u202e</c> and the like, which JSON reads back inside a string.</summary>
     public static string EscapeFormatting(string text) =>
         text.Any(IsFormatting) ? string.Concat(text.Select(c => IsFormatting(c) ? $"\\u{(int)c:x4}" : c.ToString())) : text;
 
