@@ -98,5 +98,11 @@ public static class DomainDecision
     /// for it, or `verify` has not seen it served (never checked, or the last check failed).</summary>
     private static bool OwesDeploy(DomainRecord record, RenewalVerdict verdict, DecisionOptions options) =>
         verdict.Standing != CertificateStanding.Unusable &&
-        ((record.DeployPending && options.HasDeployProgram) || (options.HasVerify && record.ServedOk != true));
+        (NotInService(record, options.HasDeployProgram, options.HasVerify) || (options.HasVerify && record.ServedOk is null));
+
+    /// <summary>The certificate on disk is known not to be in service: its deploy program has not succeeded for it, or
+    /// the last check of `verify` saw an endpoint serve something else. What `--status`, the metrics and notify call a
+    /// deploy failure (never checked yet is not a failure).</summary>
+    public static bool NotInService(DomainRecord record, bool hasDeployProgram, bool hasVerify) =>
+        (record.DeployPending && hasDeployProgram) || (record.ServedOk == false && hasVerify);
 }

@@ -27,16 +27,6 @@ public sealed class CertificateDeployer(DomainSettings domain, ShamanContext con
         context.Log.Info($"{Name}: {verb} certificate {domain.CertificateFileName}");
     }
 
-    /// <summary>Whether the certificate on disk still waits for its deploy program or for an endpoint to serve it:
-    /// then every run deploys and checks again, whatever else holds the domain back (a backoff, a failed order).</summary>
-    public bool HasPendingWork => IsBehind(domain, state.Snapshot()) || (Endpoints.Count > 0 && state.ServedOk is null && File.Exists(CertificatePath));
-
-    /// <summary>The certificate on disk is not known to be in service: its deploy program has not succeeded for it, or
-    /// the last check of `verify` saw an endpoint serve something else. What `--status`, the metrics and notify call
-    /// a deploy failure.</summary>
-    public static bool IsBehind(DomainSettings domain, DomainRecord record) =>
-        (record.DeployPending && domain.Effective.Deploy is not null) || (record.ServedOk == false && domain.Effective.Verify.Count > 0);
-
     /// <summary>A failure is reported, but the certificate stays: issuing again would not help. A failed deploy is
     /// still followed by the `verify` check, so what is served is known (and reported) at once, not a stale "yes".</summary>
     public async Task DeployIfPendingAsync(CancellationToken ct)

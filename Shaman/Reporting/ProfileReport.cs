@@ -86,12 +86,13 @@ public static class ProfileReport
     }
 
     /// <summary>What shaman.json records as failing: the domains with a failure record, those whose certificate on
-    /// disk is not in service (<see cref="CertificateDeployer.IsBehind"/>) and <paramref name="runError"/>. What a run
+    /// disk is not in service (<see cref="DomainDecision.NotInService"/>) and <paramref name="runError"/>. What a run
     /// that stopped before its domains, and --dry-run, know.</summary>
     public static FailureSet RecordedFailures(ProfileSettings settings, ProfileDocument document, string? runError, IEnumerable<string>? failedNow = null)
     {
         var records = settings.Domains.Select(domain => (domain, Record: new DomainState(document, domain.Name).Snapshot())).ToList();
         return FailureSet.Of(failedNow ?? records.Where(d => d.Record.Failure.Failures > 0).Select(d => d.domain.Name), runError,
-            records.Where(d => CertificateDeployer.IsBehind(d.domain, d.Record)).Select(d => d.domain.Name));
+            records.Where(d => DomainDecision.NotInService(d.Record, d.domain.Effective.Deploy is not null, d.domain.Effective.Verify.Count > 0))
+                .Select(d => d.domain.Name));
     }
 }

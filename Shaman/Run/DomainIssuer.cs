@@ -65,6 +65,9 @@ public sealed partial class DomainIssuer
     /// files may have changed since any verdict). Metrics reuse it instead of reading every key and certificate again.</summary>
     public RenewalVerdict? CurrentOnDiskVerdict { get; private set; }
 
+    /// <summary>The last step decided for this domain in this run; null before the first.</summary>
+    public DomainStep? LastStep { get; private set; }
+
     /// <summary>The certificate this run issued and wrote, as checked before it was written.</summary>
     private CertificateFacts? _issuedCertificate;
 
@@ -84,9 +87,10 @@ public sealed partial class DomainIssuer
             if (request is not null) await CarryOutAsync(request, ct);
             return await ExecuteAsync(options, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException && !Progress.Deploying && _deployer.HasPendingWork)
+        catch (Exception e) when (e is not OperationCanceledException && !Progress.Deploying && LastStep?.Deploy == true)
         {
-            // A failed renewal must not keep the certificate already on disk out of service.
+            // A failed renewal must not keep the certificate already on disk out of service: the decision that led
+            // to it said whether that certificate owes a deploy.
             await DeployDespiteAsync(ct);
             throw;
         }
@@ -110,6 +114,7 @@ public sealed partial class DomainIssuer
                 keyInfo ??= await DomainFiles.ReadKeyPublicInfoAsync(_context.Document.ResolvePath(_state.KeyFile!), ct);
                 var verdict = _issuedCertificate is { } written ? Check(written, null, keyInfo) : await EvaluateAsync(keyInfo, ct);
                 var step = DomainDecision.Decide(_state.Snapshot(), verdict, Now, options with { IssuedThisRun = issued });
+                LastStep = step;
                 var generation = _context.Session.AccountGeneration;
                 try
                 {

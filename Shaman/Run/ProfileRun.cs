@@ -180,9 +180,8 @@ public static class ProfileRun
                 return DomainOutcome.NotTried;
             case FailureHandling.DeployFailed:
                 context.Log.Error(result.Message);
-                return decisions.RunHeldBack || issuer.State.Failure.HoldsBack(context.Time.GetUtcNow()) && !decisions.Force
-                    ? DomainOutcome.BackingOff
-                    : DomainOutcome.DeployFailed;
+                // Behind its own backoff the domain stays failing as such; otherwise only its deploy failed.
+                return issuer.LastStep is { Kind: StepKind.Wait, WaitUntil: not null } ? DomainOutcome.BackingOff : DomainOutcome.DeployFailed;
             case FailureHandling.AskAboutAccount when await context.Session.StopIfAccountRefusedAsync(result.Refusal!, ct):
                 return DomainOutcome.NotTried;
         }
